@@ -1,0 +1,199 @@
+"""The `slipway` command: the local emulator and the deploys that use it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from slipway import emulator, local
+from slipway.cdk import CdkError
+from slipway.errors import SlipwayError
+from slipway.spec import DEFAULT_SPEC_FILE, load_spec
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+LIMITS = """\
+known limits:
+  The emulator (moto) records resources but runs no containers: URLs it prints
+  resolve nowhere, and services refer to images by name instead of building them.
+  Deploy to a real account with the CDK CLI: `npx cdk deploy --all -c env=dev`.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(name)s: %(message)s",
+    )
+    console = Console(stderr=False, highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    try:
+        return args.handler(args, console)
+    except CdkError as error:
+        errors.print(f"[red]error:[/] {error}")
+        if error.output:
+            errors.print(error.output.rstrip()[-3000:], markup=False)
+        errors.print(
+            "The CDK CLI's output above says why. Fix it and run the same command again."
+        )
+        return EXIT_FAILED
+    except SlipwayError as error:
+        for line in str(error).splitlines():
+            errors.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slipway",
+        description="Deploy a backend API and a single-page frontend to AWS ECS on "
+        "Fargate, on AWS or on a local AWS emulator.",
+        epilog=LIMITS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=Path(DEFAULT_SPEC_FILE),
+        help="the deployment spec (default: %(default)s)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check", help="validate the spec and say what it deploys"
+    )
+    check.set_defaults(handler=_check)
+
+    up = commands.add_parser(
+        "up",
+        help="deploy an environment to the local emulator, starting it if needed",
+        description="Start the local emulator (moto) unless it runs, bootstrap it, "
+        "deploy the environment with the real CDK CLI, and show what now exists.",
+        epilog=LIMITS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    up.add_argument(
+        "--env", default="local", help="an emulator environment (default: %(default)s)"
+    )
+    up.add_argument(
+        "--port",
+        type=int,
+        help="the emulator's port when it starts (default: 5000, or a free one)",
+    )
+    up.set_defaults(handler=_up)
+
+    down = commands.add_parser(
+        "down", help="destroy what `up` deployed and stop the emulator"
+    )
+    down.add_argument(
+        "--env", default="local", help="an emulator environment (default: %(default)s)"
+    )
+    down.set_defaults(handler=_down)
+
+    emu = commands.add_parser(
+        "emulator", help="start, stop or inspect the local emulator"
+    )
+    emu.add_argument("action", choices=["start", "stop", "status"])
+    emu.add_argument(
+        "--port", type=int, help="the port to start on (default: 5000, or a free one)"
+    )
+    emu.set_defaults(handler=_emulator)
+    return parser
+
+
+def _root(args: argparse.Namespace) -> Path:
+    """The project: the nearest folder upwards that holds the CDK app's cdk.json."""
+    start = Path.cwd().resolve()
+    for folder in (start, *start.parents):
+        if (folder / "cdk.json").is_file():
+            return folder
+    raise SlipwayError(
+        f"no cdk.json in {start} or above: run slipway inside a slipway project"
+    )
+
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    spec, path = load_spec(args.spec)
+    services = ", ".join(f"{name} (port {s.port})" for name, s in spec.services.items())
+    console.print(
+        f"{path.name} is valid: app {spec.app}; services {services}; "
+        f"environments {', '.join(spec.environments)}"
+    )
+    return EXIT_OK
+
+
+def _up(args: argparse.Namespace, console: Console) -> int:
+    spec, path = load_spec(args.spec)
+    deployed = local.up(
+        root=_root(args),
+        spec=spec,
+        spec_path=path.resolve(),
+        env_name=args.env,
+        port=args.port,
+        progress=lambda message: console.print(f"[bold]slipway:[/] {message}"),
+    )
+    table = Table(title="What exists in the emulator now (read back with boto3)")
+    for column in ("kind", "name", "detail"):
+        table.add_column(column, overflow="fold")
+    for item in deployed.items:
+        table.add_row(item.kind, item.name, item.detail)
+    console.print(table)
+    console.print(f"emulator endpoint: {deployed.endpoint}")
+    for name, url in deployed.urls.items():
+        console.print(f"{name}: {url}")
+    console.print(
+        "Deployed. Point the AWS CLI or boto3 at the endpoint above "
+        f"(AWS_ENDPOINT_URL={deployed.endpoint}) to look around; `make down` removes it."
+    )
+    return EXIT_OK
+
+
+def _down(args: argparse.Namespace, console: Console) -> int:
+    spec, path = load_spec(args.spec)
+    destroyed = local.down(
+        root=_root(args),
+        spec=spec,
+        spec_path=path.resolve(),
+        env_name=args.env,
+        progress=lambda message: console.print(f"[bold]slipway:[/] {message}"),
+    )
+    if destroyed:
+        console.print("Destroyed the deployment and stopped the emulator.")
+    else:
+        console.print("The emulator is not running: there is nothing to destroy.")
+    return EXIT_OK
+
+
+def _emulator(args: argparse.Namespace, console: Console) -> int:
+    root = _root(args)
+    if args.action == "start":
+        running, started = emulator.start(root, args.port)
+        state = "started" if started else "already running"
+        console.print(f"emulator {state} at {running.endpoint} (pid {running.pid})")
+    elif args.action == "stop":
+        stopped = emulator.stop(root)
+        console.print("emulator stopped" if stopped else "the emulator was not running")
+    else:
+        running = emulator.running(root)
+        if running is None:
+            console.print("the emulator is not running")
+            return EXIT_FAILED
+        console.print(f"emulator running at {running.endpoint} (pid {running.pid})")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

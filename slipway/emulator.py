@@ -1,0 +1,160 @@
+"""The local AWS emulator: moto's server, started in the background on localhost."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from slipway.errors import SlipwayError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5000
+# NOTE: `localhost`, not 127.0.0.1: moto reads an S3 bucket name from the host of a
+# template URL, and an IP address there is taken for a bucket.
+HOST = "localhost"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+START_TIMEOUT_S = 30.0
+
+
+class EmulatorError(SlipwayError):
+    """The emulator could not be started or reached."""
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running emulator: where it answers and which process it is."""
+
+    port: int
+    pid: int
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def aws_environment(self) -> dict[str, str]:
+        """Environment variables that point AWS SDKs and the CDK CLI at it."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            **CREDENTIALS,
+        }
+
+
+def state_dir(root: Path) -> Path:
+    return root / ".slipway"
+
+
+def running(root: Path) -> Emulator | None:
+    """The emulator this project started, if it is still alive and answering."""
+    state = _state_file(root)
+    try:
+        saved = json.loads(state.read_text())
+        emulator = Emulator(port=int(saved["port"]), pid=int(saved["pid"]))
+    except (OSError, ValueError, KeyError):
+        return None
+    if _alive(emulator.pid) and _answers(emulator.endpoint):
+        return emulator
+    return None
+
+
+def start(root: Path, port: int | None = None) -> tuple[Emulator, bool]:
+    """Start the emulator unless it runs already; return it and whether it is new."""
+    current = running(root)
+    if current is not None:
+        return current, False
+    port = port or _pick_port()
+    directory = state_dir(root)
+    directory.mkdir(exist_ok=True)
+    log_path = directory / "emulator.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "slipway.emulator_server", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=root,
+        )
+    emulator = Emulator(port=port, pid=process.pid)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _answers(emulator.endpoint):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise EmulatorError(
+                f"the emulator did not start on port {port} within "
+                f"{START_TIMEOUT_S:.0f} s; its log is {log_path}"
+            )
+        time.sleep(0.1)
+    (directory / "emulator.pid").write_text(f"{process.pid}\n")
+    _state_file(root).write_text(json.dumps({"port": port, "pid": process.pid}))
+    logger.debug("emulator started on %s as pid %s", emulator.endpoint, process.pid)
+    return emulator, True
+
+
+def stop(root: Path) -> Emulator | None:
+    """Stop the emulator this project started; return it, or None if none ran."""
+    emulator = running(root)
+    for name in ("emulator.json", "emulator.pid"):
+        (state_dir(root) / name).unlink(missing_ok=True)
+    if emulator is None:
+        return None
+    os.killpg(emulator.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _alive(emulator.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(emulator.pid):
+        os.killpg(emulator.pid, signal.SIGKILL)
+    return emulator
+
+
+def _state_file(root: Path) -> Path:
+    return state_dir(root) / "emulator.json"
+
+
+def _pick_port() -> int:
+    """The default port when it is free, else any free port."""
+    for candidate in (DEFAULT_PORT, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind((HOST, candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise EmulatorError("no free TCP port on localhost for the emulator")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still "exists"; it is not serving anything.
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return True
+    return status != "Z"
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False

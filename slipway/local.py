@@ -1,0 +1,142 @@
+"""The main job on the local emulator: bootstrap, deploy, read back, destroy."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from slipway import cdk, emulator, inventory
+from slipway.errors import SlipwayError
+from slipway.naming import url_output_key
+from slipway.spec import Spec
+
+logger = logging.getLogger(__name__)
+
+BOOTSTRAP_STACK = "CDKToolkit"
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What `up` left behind: where the emulator is, the URLs, what exists."""
+
+    endpoint: str
+    emulator_started: bool
+    urls: dict[str, str]
+    items: list[inventory.Item] = field(default_factory=list)
+
+
+def stack_names(spec: Spec, env_name: str) -> list[str]:
+    prefix = f"{spec.app}-{env_name}"
+    return [f"{prefix}-network", f"{prefix}-services"]
+
+
+def check_emulator_environment(spec: Spec, env_name: str, spec_label: str) -> None:
+    emulated = [name for name, env in spec.environments.items() if env.emulator]
+    if env_name not in spec.environments or not spec.environments[env_name].emulator:
+        raise SlipwayError(
+            f"{spec_label}: environments.{env_name}: '{env_name}' is not an emulator "
+            f"environment (allowed: {', '.join(emulated) or 'none: set emulator: true'})"
+        )
+
+
+def clients_for(running: emulator.Emulator) -> inventory.Clients:
+    """boto3 clients that talk to the emulator."""
+    env = running.aws_environment()
+    session = boto3.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    )
+    return functools.partial(session.client, endpoint_url=running.endpoint)
+
+
+def up(
+    *,
+    root: Path,
+    spec: Spec,
+    spec_path: Path,
+    env_name: str,
+    port: int | None = None,
+    progress=lambda message: None,
+) -> Deployed:
+    """Start the emulator if needed, bootstrap it once, and deploy `env_name`."""
+    check_emulator_environment(spec, env_name, spec_path.name)
+    running, started = emulator.start(root, port)
+    progress(
+        f"emulator {'started' if started else 'already running'} at {running.endpoint}"
+    )
+    clients = clients_for(running)
+    aws_env = running.aws_environment()
+    target = f"aws://{emulator.ACCOUNT}/{emulator.REGION}"
+
+    if not inventory.stack_exists(clients, BOOTSTRAP_STACK):
+        progress(f"bootstrapping {target}")
+        # Run outside the project so the CLI bootstraps without synthesizing the app.
+        cdk.run(
+            ["bootstrap", target],
+            root=root,
+            env=aws_env,
+            cwd=emulator.state_dir(root),
+            capture=True,
+        )
+
+    progress(f"deploying {', '.join(stack_names(spec, env_name))}")
+    cdk.run(
+        [
+            "deploy",
+            "--all",
+            "-c",
+            f"env={env_name}",
+            "-c",
+            f"spec={spec_path}",
+            # NOTE: with change sets the emulator drops stack outputs and exports.
+            "--method=direct",
+            "--require-approval=never",
+            "--progress=events",
+        ],
+        root=root,
+        env=aws_env,
+    )
+
+    names = stack_names(spec, env_name)
+    outputs = inventory.stack_outputs(clients, names[-1])
+    urls = {
+        name: outputs[key]
+        for name in spec.services
+        if (key := url_output_key(name)) in outputs
+    }
+    return Deployed(
+        endpoint=running.endpoint,
+        emulator_started=started,
+        urls=urls,
+        items=inventory.collect(clients, names),
+    )
+
+
+def down(*, root: Path, spec: Spec, spec_path: Path, env_name: str, progress) -> bool:
+    """Destroy what `up` deployed and stop the emulator; False if none was running."""
+    check_emulator_environment(spec, env_name, spec_path.name)
+    running = emulator.running(root)
+    if running is None:
+        return False
+    progress(f"destroying {', '.join(reversed(stack_names(spec, env_name)))}")
+    cdk.run(
+        [
+            "destroy",
+            "--all",
+            "-c",
+            f"env={env_name}",
+            "-c",
+            f"spec={spec_path}",
+            "--force",
+        ],
+        root=root,
+        env=running.aws_environment(),
+    )
+    progress(f"stopping the emulator at {running.endpoint}")
+    emulator.stop(root)
+    return True

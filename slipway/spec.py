@@ -1,0 +1,623 @@
+"""The deployment spec: `deploy.yaml` loaded once and validated into typed objects."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from slipway.errors import Problem, SpecError, problems_from_validation
+
+DEFAULT_SPEC_FILE = "deploy.yaml"
+
+# Fargate's task sizes: cpu units -> memory (MiB) it may be paired with.
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+    2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+# Attributes a `${service.ATTR}` reference may name, and what each resolves to.
+REFERENCE_ATTRIBUTES = {
+    "url": "the service's load balancer URL",
+}
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+REFERENCE = re.compile(r"\$\{([^}]*)\}")
+SECRET_LOOKING = re.compile(
+    r"(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY)(_|$)", re.I
+)
+
+
+class Condition(StrEnum):
+    """When a dependent container may start, as ECS names it."""
+
+    START = "START"
+    COMPLETE = "COMPLETE"
+    SUCCESS = "SUCCESS"
+    HEALTHY = "HEALTHY"
+
+
+# Between two services there are no containers to wait on: only "created after the
+# other service is stable" exists (a CloudFormation DependsOn).
+SERVICE_CONDITIONS = (Condition.START, Condition.HEALTHY)
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Build(_Strict):
+    """Build a Dockerfile stage at deploy time, like `docker build --target`."""
+
+    context: str
+    dockerfile: str = "Dockerfile"
+    target: str | None = None
+
+
+class HealthCheck(_Strict):
+    """The load balancer's check of a service, plus an optional in-container check."""
+
+    path: str = Field(default="/", pattern=r"^/")
+    interval: int = Field(default=30, ge=5, le=300)
+    timeout: int = Field(default=5, ge=2, le=120)
+    healthy_threshold: int = Field(default=2, ge=2, le=10)
+    unhealthy_threshold: int = Field(default=3, ge=2, le=10)
+    start_period: int = Field(default=0, ge=0, le=2147483647)
+    command: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> HealthCheck:
+        if self.timeout >= self.interval:
+            raise ValueError(
+                f"timeout {self.timeout} s must be shorter than interval "
+                f"{self.interval} s"
+            )
+        return self
+
+
+class ContainerHealthCheck(_Strict):
+    """A container's own health check, run by ECS inside the task."""
+
+    command: list[str] = Field(min_length=1)
+    interval: int = Field(default=30, ge=5, le=300)
+    timeout: int = Field(default=5, ge=2, le=60)
+    retries: int = Field(default=3, ge=1, le=10)
+    start_period: int = Field(default=0, ge=0, le=300)
+
+
+class SecretRef(_Strict):
+    """Where a secret lives. slipway never holds the value itself."""
+
+    ssm: str | None = None
+    secrets_manager: str | None = None
+    field: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> SecretRef:
+        if (self.ssm is None) == (self.secrets_manager is None):
+            raise ValueError("give exactly one of ssm or secrets_manager")
+        if self.field is not None and self.secrets_manager is None:
+            raise ValueError("field only applies to secrets_manager")
+        return self
+
+
+class Container(_Strict):
+    """An extra container in a service's task: an init step or a sidecar."""
+
+    image: str | None = None
+    build: Build | None = None
+    command: list[str] | None = None
+    essential: bool = True
+    port: Port | None = None
+    cpu: int = Field(default=0, ge=0)
+    memory: int | None = Field(default=None, ge=6)
+    environment: dict[str, str] = {}
+    secrets: dict[str, SecretRef] = {}
+    health_check: ContainerHealthCheck | None = None
+    depends_on: dict[str, Condition] = {}
+
+    @model_validator(mode="after")
+    def _one_image_source(self) -> Container:
+        _check_image_source(self.image, self.build)
+        return self
+
+
+class Service(_Strict):
+    """One deployable service: its task definition, ECS service and load balancer."""
+
+    image: str | None = None
+    build: Build | None = None
+    port: Port
+    health_check: HealthCheck = HealthCheck()
+    cpu: int = 256
+    memory: int = 512
+    desired_count: int = Field(default=1, ge=0, le=1000)
+    environment: dict[str, str] = {}
+    secrets: dict[str, SecretRef] = {}
+    depends_on: dict[str, Condition] = {}
+    containers: dict[str, Container] = {}
+    task_role: Literal["shared", "own"] = "shared"
+
+    @model_validator(mode="after")
+    def _one_image_source(self) -> Service:
+        _check_image_source(self.image, self.build)
+        return self
+
+
+class ServiceOverride(_Strict):
+    """What an environment may change about a service."""
+
+    desired_count: int | None = Field(default=None, ge=0, le=1000)
+    cpu: int | None = None
+    memory: int | None = None
+    image: str | None = None
+
+
+class Environment(_Strict):
+    """One place the app is deployed to, chosen with `cdk deploy -c env=NAME`."""
+
+    emulator: bool = False
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    log_retention_days: int = 7
+    removal_policy: Literal["destroy", "retain"] = "destroy"
+    allowed_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
+    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:acm:")
+    nat_gateways: int = Field(default=1, ge=0, le=2)
+    services: dict[str, ServiceOverride] = {}
+
+
+class Spec(_Strict):
+    """The whole of `deploy.yaml`."""
+
+    app: Name
+    environments: dict[str, Environment] = Field(min_length=1)
+    services: dict[str, Service] = Field(min_length=1)
+
+
+class ResolvedService(_Strict):
+    """A service as deployed to one environment, overrides applied."""
+
+    name: str
+    spec: Service
+    image: str | None
+    build: Build | None
+    cpu: int
+    memory: int
+    desired_count: int
+
+
+class Deployment(_Strict):
+    """The spec as it applies to one environment."""
+
+    app: str
+    env_name: str
+    env: Environment
+    services: dict[str, ResolvedService]
+    root: Path
+
+    def build_path(self, build: Build) -> Path:
+        return self.root / build.context
+
+
+def load_spec(path: str | Path = DEFAULT_SPEC_FILE) -> tuple[Spec, Path]:
+    """Read and validate a spec file; raise SpecError naming every problem found."""
+    path = Path(path)
+    label = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(
+            label, [Problem("", f"file not found at {path.resolve()}")]
+        ) from None
+    return parse_spec(text, label=label, root=path.resolve().parent), path
+
+
+def parse_spec(text: str, *, label: str, root: Path) -> Spec:
+    """Validate spec text; relative build paths are checked against `root`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(unknown line)"
+        problem = getattr(error, "problem", None) or str(error)
+        raise SpecError(label, [Problem(where, f"not valid YAML: {problem}")]) from None
+    if not isinstance(raw, dict):
+        kind = type(raw).__name__
+        got = "an empty file" if raw is None else f"a {kind}"
+        raise SpecError(label, [Problem("", f"expected a mapping, got {got}")])
+    try:
+        spec = Spec.model_validate(raw)
+    except ValidationError as error:
+        raise SpecError(label, problems_from_validation(error, Spec)) from None
+    problems = _check_rules(spec, root)
+    if problems:
+        raise SpecError(label, problems)
+    return spec
+
+
+def resolve(spec: Spec, env_name: str, root: Path) -> Deployment:
+    """The spec as it applies to `env_name`, with that environment's overrides."""
+    env = spec.environments[env_name]
+    services = {}
+    for name, service in spec.services.items():
+        override = env.services.get(name, ServiceOverride())
+        image = override.image or service.image
+        services[name] = ResolvedService(
+            name=name,
+            spec=service,
+            image=image,
+            build=None if override.image else service.build,
+            cpu=override.cpu or service.cpu,
+            memory=override.memory or service.memory,
+            desired_count=(
+                service.desired_count
+                if override.desired_count is None
+                else override.desired_count
+            ),
+        )
+    return Deployment(
+        app=spec.app, env_name=env_name, env=env, services=services, root=root
+    )
+
+
+def references(value: str) -> list[tuple[str, str]]:
+    """The `${service.attr}` references in an environment value, in order."""
+    found = []
+    for match in REFERENCE.finditer(value):
+        service, _, attr = match.group(1).partition(".")
+        found.append((service, attr))
+    return found
+
+
+def container_names(name: str, service: Service) -> list[str]:
+    """Every container in a service's task; the main one is named after the service."""
+    return [name, *service.containers]
+
+
+def _check_image_source(image: str | None, build: Build | None) -> None:
+    if (image is None) == (build is None):
+        raise ValueError("give exactly one of image or build")
+
+
+def _check_rules(spec: Spec, root: Path) -> list[Problem]:
+    """Rules that span fields, each problem naming the field to fix."""
+    problems: list[Problem] = []
+    for name, service in spec.services.items():
+        where = f"services.{name}"
+        problems += _check_name(where, name, "service")
+        problems += _check_sizes(service.cpu, service.memory, where)
+        for container_name in service.containers:
+            problems += _check_name(
+                f"{where}.containers.{container_name}", container_name, "container"
+            )
+            if container_name in spec.services:
+                problems.append(
+                    Problem(
+                        f"{where}.containers.{container_name}",
+                        f"'{container_name}' is already a service name "
+                        "(allowed: a name no service uses)",
+                    )
+                )
+        problems += _check_builds(where, service, root)
+        problems += _check_ports(where, name, service)
+        problems += _check_environment(where, service.environment, spec)
+        for container_name, container in service.containers.items():
+            problems += _check_environment(
+                f"{where}.containers.{container_name}", container.environment, spec
+            )
+        problems += _check_task_dependencies(where, name, service)
+    problems += _check_service_dependencies(spec)
+    for env_name, env in spec.environments.items():
+        problems += _check_environment_block(spec, env_name, env)
+    return problems
+
+
+def _check_name(where: str, name: str, kind: str) -> list[Problem]:
+    if re.match(NAME_PATTERN, name):
+        return []
+    return [
+        Problem(
+            where,
+            f"'{name}' is not a valid {kind} name (allowed: 2 to 32 characters, "
+            "lower-case letters, digits and dashes, starting with a letter)",
+        )
+    ]
+
+
+def _check_sizes(cpu: int, memory: int, field_at: str) -> list[Problem]:
+    if cpu not in FARGATE_SIZES:
+        allowed = ", ".join(map(str, FARGATE_SIZES))
+        return [
+            Problem(
+                f"{field_at}.cpu", f"{cpu} is not a Fargate size (allowed: {allowed})"
+            )
+        ]
+    offered = FARGATE_SIZES[cpu]
+    if memory in offered:
+        return []
+    allowed = ", ".join(map(str, offered))
+    return [
+        Problem(
+            f"{field_at}.memory",
+            f"{memory} MiB is not offered with cpu {cpu} (allowed: {allowed})",
+        )
+    ]
+
+
+def _check_builds(where: str, service: Service, root: Path) -> list[Problem]:
+    builds = [(where, service.build)] + [
+        (f"{where}.containers.{name}", c.build)
+        for name, c in service.containers.items()
+    ]
+    problems = []
+    for at, build in builds:
+        if build is None:
+            continue
+        context = root / build.context
+        if not context.is_dir():
+            problems.append(
+                Problem(
+                    f"{at}.build.context",
+                    f"'{build.context}' is not a directory (looked for {context}; "
+                    f"allowed: a directory relative to {root})",
+                )
+            )
+            continue
+        if not (context / build.dockerfile).is_file():
+            present = sorted(
+                p.name for p in context.glob("*Dockerfile*") if p.is_file()
+            )
+            allowed = ", ".join(present) or "none found"
+            problems.append(
+                Problem(
+                    f"{at}.build.dockerfile",
+                    f"'{build.dockerfile}' does not exist in {build.context} "
+                    f"(Dockerfiles there: {allowed})",
+                )
+            )
+    return problems
+
+
+def _check_ports(where: str, name: str, service: Service) -> list[Problem]:
+    # NOTE: every container of a Fargate task shares one network namespace, so two
+    # containers cannot listen on the same port even if their images differ.
+    taken = {service.port: name}
+    problems = []
+    for container_name, container in service.containers.items():
+        if container.port is None:
+            continue
+        owner = taken.setdefault(container.port, container_name)
+        if owner != container_name:
+            problems.append(
+                Problem(
+                    f"{where}.containers.{container_name}.port",
+                    f"{container.port} is already used by container '{owner}' in the "
+                    "same task (containers of one task share one network; allowed: a "
+                    f"port other than {', '.join(map(str, sorted(taken)))})",
+                )
+            )
+    return problems
+
+
+def _check_environment(
+    where: str, environment: dict[str, str], spec: Spec
+) -> list[Problem]:
+    problems = []
+    allowed = ", ".join(
+        f"${{{service}.{attr}}}"
+        for service in spec.services
+        for attr in REFERENCE_ATTRIBUTES
+    )
+    for key, value in environment.items():
+        at = f"{where}.environment.{key}"
+        refs = references(value)
+        for service, attr in refs:
+            text = f"${{{service}.{attr}}}" if attr else f"${{{service}}}"
+            if service not in spec.services:
+                problems.append(
+                    Problem(
+                        at,
+                        f"'{text}' names no service '{service}' (allowed: {allowed})",
+                    )
+                )
+            elif attr not in REFERENCE_ATTRIBUTES:
+                problems.append(
+                    Problem(
+                        at, f"'{text}' names no attribute '{attr}' (allowed: {allowed})"
+                    )
+                )
+        if SECRET_LOOKING.search(key) and not refs:
+            secrets_at = where.rsplit(".environment", 1)[0] + ".secrets"
+            problems.append(
+                Problem(
+                    at,
+                    f"a plain value ({len(value)} characters, not shown) under a "
+                    f"secret-looking key (allowed: a reference in {secrets_at}, such as "
+                    f"{key}: {{ssm: /{spec.app}/{key.lower()}}} or "
+                    f"{key}: {{secrets_manager: NAME}})",
+                )
+            )
+    return problems
+
+
+def _check_task_dependencies(where: str, name: str, service: Service) -> list[Problem]:
+    """Dependencies between containers of one task: targets, conditions, cycles."""
+    in_task = container_names(name, service)
+    has_check = {name: service.health_check.command is not None} | {
+        c_name: c.health_check is not None for c_name, c in service.containers.items()
+    }
+    edges: dict[str, dict[str, Condition]] = {
+        c_name: dict(c.depends_on) for c_name, c in service.containers.items()
+    }
+    # The main container's depends_on may name services too; keep only containers.
+    edges[name] = {d: c for d, c in service.depends_on.items() if d in in_task}
+
+    problems = []
+    for container_name, deps in edges.items():
+        at = where if container_name == name else f"{where}.containers.{container_name}"
+        for dep, condition in deps.items():
+            dep_at = f"{at}.depends_on.{dep}"
+            if dep not in in_task:
+                problems.append(
+                    Problem(
+                        dep_at,
+                        f"'{dep}' is not a container of this task (allowed: "
+                        f"{', '.join(c for c in in_task if c != container_name)})",
+                    )
+                )
+            elif dep == container_name:
+                problems.append(Problem(dep_at, f"'{dep}' cannot depend on itself"))
+            elif condition is Condition.HEALTHY and not has_check[dep]:
+                check_at = (
+                    f"{where}.health_check.command"
+                    if dep == name
+                    else f"{where}.containers.{dep}.health_check"
+                )
+                problems.append(
+                    Problem(
+                        dep_at,
+                        f"HEALTHY needs a health check on container '{dep}', which has "
+                        f"none (allowed: add {check_at}, or use START, COMPLETE or "
+                        "SUCCESS)",
+                    )
+                )
+    graph = {c: [d for d in deps if d in in_task] for c, deps in edges.items()}
+    cycle = _find_cycle(graph)
+    if cycle:
+        first, second = cycle[0], cycle[1]
+        at = where if first == name else f"{where}.containers.{first}"
+        problems.append(Problem(f"{at}.depends_on.{second}", _cycle_message(cycle)))
+    return problems
+
+
+def _check_service_dependencies(spec: Spec) -> list[Problem]:
+    problems = []
+    graph: dict[str, list[str]] = {}
+    for name, service in spec.services.items():
+        in_task = container_names(name, service)
+        graph[name] = []
+        for dep, condition in service.depends_on.items():
+            at = f"services.{name}.depends_on.{dep}"
+            if dep in in_task:
+                continue
+            if dep not in spec.services:
+                allowed = ", ".join(
+                    [s for s in spec.services if s != name] + in_task[1:]
+                )
+                problems.append(
+                    Problem(
+                        at,
+                        f"'{dep}' is not a service or a container of this task "
+                        f"(allowed: {allowed})",
+                    )
+                )
+            elif condition not in SERVICE_CONDITIONS:
+                problems.append(
+                    Problem(
+                        at,
+                        f"{condition.value} cannot be used between two services: ECS "
+                        "has no such condition across tasks (allowed between services: "
+                        "START, HEALTHY)",
+                    )
+                )
+            else:
+                graph[name].append(dep)
+    cycle = _find_cycle(graph)
+    if cycle:
+        problems.append(
+            Problem(f"services.{cycle[0]}.depends_on.{cycle[1]}", _cycle_message(cycle))
+        )
+    return problems
+
+
+def _check_environment_block(
+    spec: Spec, env_name: str, env: Environment
+) -> list[Problem]:
+    where = f"environments.{env_name}"
+    problems = _check_name(where, env_name, "environment")
+    if env.log_retention_days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+        problems.append(
+            Problem(
+                f"{where}.log_retention_days",
+                f"{env.log_retention_days} is not a CloudWatch Logs retention "
+                f"(allowed: {allowed})",
+            )
+        )
+    for i, cidr in enumerate(env.allowed_cidrs):
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"{where}.allowed_cidrs[{i}]",
+                    f"'{cidr}' is not a CIDR block (allowed: such as 203.0.113.0/24 or "
+                    "0.0.0.0/0, with no host bits set)",
+                )
+            )
+    for name, override in env.services.items():
+        at = f"{where}.services.{name}"
+        if name not in spec.services:
+            allowed = ", ".join(spec.services)
+            problems.append(
+                Problem(at, f"'{name}' is not a service (allowed: {allowed})")
+            )
+            continue
+        service = spec.services[name]
+        if override.cpu is not None or override.memory is not None:
+            cpu = override.cpu or service.cpu
+            memory = override.memory or service.memory
+            problems += _check_sizes(cpu, memory, at)
+    return problems
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """A dependency cycle as a closed path [a, b, ..., a], or None."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _cycle_message(cycle: list[str]) -> str:
+    chain = " -> ".join(cycle)
+    return f"dependency cycle {chain} (allowed: dependencies that form no cycle)"

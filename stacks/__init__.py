@@ -1,0 +1,1 @@
+"""The CloudFormation stacks slipway deploys."""

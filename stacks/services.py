@@ -1,0 +1,132 @@
+"""An environment's services: shared task role and load balancer security group."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from slipway.naming import pascal_case, url_output_key
+from slipway.spec import REFERENCE, Deployment
+from stacks.network import NetworkStack
+from stacks.web_service import (
+    HTTP_PORT,
+    HTTPS_PORT,
+    ServiceEndpoint,
+    ServiceWorkload,
+)
+
+
+class ServicesStack(Stack):
+    """Every service of one environment, on the network of a NetworkStack."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        deployment: Deployment,
+        network: NetworkStack,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        env = deployment.env
+        removal_policy = (
+            RemovalPolicy.RETAIN
+            if env.removal_policy == "retain"
+            else RemovalPolicy.DESTROY
+        )
+
+        self.task_role = iam.Role(
+            self,
+            "TaskRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Shared by the task definitions of every service that opts in",
+        )
+        self.load_balancer_security_group = ec2.SecurityGroup(
+            self,
+            "LoadBalancerSecurityGroup",
+            vpc=network.vpc,
+            description="Shared by the load balancers of every service",
+            allow_all_outbound=False,
+        )
+        listener_ports = [HTTP_PORT, HTTPS_PORT] if env.certificate_arn else [HTTP_PORT]
+        for cidr in env.allowed_cidrs:
+            peer = ec2.Peer.ipv4(cidr) if ":" not in cidr else ec2.Peer.ipv6(cidr)
+            for port in listener_ports:
+                self.load_balancer_security_group.add_ingress_rule(
+                    peer, ec2.Port.tcp(port), f"HTTP clients from {cidr}"
+                )
+
+        # Load balancers first: their URLs feed the other services' environments.
+        self.endpoints = {
+            name: ServiceEndpoint(
+                self,
+                f"{pascal_case(name)}Endpoint",
+                vpc=network.vpc,
+                security_group=self.load_balancer_security_group,
+                port=service.spec.port,
+                health_check=service.spec.health_check,
+                certificate_arn=env.certificate_arn,
+                deletion_protection=env.removal_policy == "retain",
+            )
+            for name, service in deployment.services.items()
+        }
+        urls = {name: endpoint.url for name, endpoint in self.endpoints.items()}
+
+        self.workloads: dict[str, ServiceWorkload] = {}
+        for name, service in deployment.services.items():
+            spec = service.spec
+            environment = {name: _resolve(spec.environment, urls)} | {
+                extra: _resolve(container.environment, urls)
+                for extra, container in spec.containers.items()
+            }
+            task_role = self.task_role
+            if spec.task_role == "own":
+                task_role = iam.Role(
+                    self,
+                    f"{pascal_case(name)}TaskRole",
+                    assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+                    description=f"Task role of {name} alone",
+                )
+            self.workloads[name] = ServiceWorkload(
+                self,
+                pascal_case(name),
+                service=service,
+                root=deployment.root,
+                cluster=network.cluster,
+                subnets=network.task_subnets,
+                assign_public_ip=network.tasks_need_public_ip,
+                task_role=task_role,
+                environment=environment,
+                endpoint=self.endpoints[name],
+                log_retention_days=env.log_retention_days,
+                removal_policy=removal_policy,
+            )
+
+        # A service that depends on another is created only once that one is stable.
+        for name, service in deployment.services.items():
+            for target in service.spec.depends_on:
+                if target in self.workloads:
+                    self.workloads[name].cfn_service.add_resource_dependency(
+                        self.workloads[target].cfn_service
+                    )
+
+        for name, url in urls.items():
+            CfnOutput(
+                self,
+                url_output_key(name),
+                value=url,
+                description=f"Where {name} answers",
+            )
+
+
+def _resolve(environment: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
+    """Replace `${service.url}` references with the service's load balancer URL."""
+
+    def substitute(match) -> str:
+        service, _, _attr = match.group(1).partition(".")
+        return urls[service]
+
+    return {key: REFERENCE.sub(substitute, value) for key, value in environment.items()}

@@ -1,0 +1,77 @@
+"""Shared fixtures: a minimal valid spec to mutate, and synthesized templates."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+
+# jsii starts Node.js on import of aws_cdk: the virtualenv's, as in app.py.
+if (Path(sys.prefix) / "bin" / "node").exists():
+    os.environ.setdefault("JSII_NODE", str(Path(sys.prefix) / "bin" / "node"))
+
+import aws_cdk as cdk
+import pytest
+import yaml
+from aws_cdk.assertions import Template
+
+REPO = Path(__file__).resolve().parents[1]
+
+BASE_SPEC = {
+    "app": "shop",
+    "environments": {
+        "local": {"emulator": True},
+        "dev": {"log_retention_days": 14},
+    },
+    "services": {
+        "backend": {
+            "build": {"context": "backend", "target": "runtime"},
+            "port": 8080,
+            "health_check": {"path": "/healthz"},
+            "environment": {"CORS_ORIGINS": "${frontend.url}"},
+        },
+        "frontend": {
+            "build": {"context": "frontend", "target": "runtime"},
+            "port": 80,
+            "environment": {"API_URL": "${backend.url}"},
+            "depends_on": {"backend": "HEALTHY"},
+        },
+    },
+}
+
+
+@pytest.fixture
+def spec_dict() -> dict:
+    """A deep copy of a small valid spec, for a test to break."""
+    return copy.deepcopy(BASE_SPEC)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder with the build contexts BASE_SPEC names."""
+    for name in ("backend", "frontend"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    return tmp_path
+
+
+def write_spec(folder: Path, spec: dict) -> Path:
+    path = folder / "deploy.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def synth(spec_path: Path, env_name: str, outdir: Path) -> dict[str, Template]:
+    """Synthesize the app for one environment; templates by stack name."""
+    import app as slipway_app
+
+    cdk_app = cdk.App(
+        context={"env": env_name, "spec": str(spec_path)}, outdir=str(outdir)
+    )
+    slipway_app.build(cdk_app)
+    assembly = cdk_app.synth()
+    return {
+        stack.stack_name: Template.from_json(stack.template)
+        for stack in assembly.stacks
+    }
