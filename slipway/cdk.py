@@ -24,7 +24,7 @@ class CdkError(Exception):
 
 
 def cli_path(root: Path) -> Path:
-    path = root / "node_modules" / ".bin" / "cdk"
+    path = root.resolve() / "node_modules" / ".bin" / "cdk"
     if not path.exists():
         raise SlipwayError(
             f"the CDK CLI is not installed at {path}; run `make setup` in {root}"

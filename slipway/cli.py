@@ -139,6 +139,7 @@ def _up(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     deployed = local.up(
         root=_root(args),
+        state=emulator.state_dir(_root(args)),
         spec=spec,
         spec_path=path.resolve(),
         env_name=args.env,
@@ -163,31 +164,43 @@ def _up(args: argparse.Namespace, console: Console) -> int:
 
 def _down(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
-    destroyed = local.down(
+    leftovers = local.down(
         root=_root(args),
+        state=emulator.state_dir(_root(args)),
         spec=spec,
         spec_path=path.resolve(),
         env_name=args.env,
         progress=lambda message: console.print(f"[bold]slipway:[/] {message}"),
     )
-    if destroyed:
-        console.print("Destroyed the deployment and stopped the emulator.")
-    else:
+    if leftovers is None:
         console.print("The emulator is not running: there is nothing to destroy.")
+        return EXIT_OK
+    for item in leftovers:
+        console.print(
+            f"[yellow]left behind:[/] {item.kind} {item.name} ({item.detail})"
+        )
+    console.print(
+        "Destroyed the deployment and stopped the emulator; "
+        + (
+            "nothing was left behind."
+            if not leftovers
+            else "the emulator held the above until it stopped."
+        )
+    )
     return EXIT_OK
 
 
 def _emulator(args: argparse.Namespace, console: Console) -> int:
-    root = _root(args)
+    state = emulator.state_dir(_root(args))
     if args.action == "start":
-        running, started = emulator.start(root, args.port)
+        running, started = emulator.start(state, args.port)
         state = "started" if started else "already running"
         console.print(f"emulator {state} at {running.endpoint} (pid {running.pid})")
     elif args.action == "stop":
-        stopped = emulator.stop(root)
+        stopped = emulator.stop(state)
         console.print("emulator stopped" if stopped else "the emulator was not running")
     else:
-        running = emulator.running(root)
+        running = emulator.running(state)
         if running is None:
             console.print("the emulator is not running")
             return EXIT_FAILED

@@ -55,12 +55,13 @@ class Emulator:
 
 
 def state_dir(root: Path) -> Path:
+    """Where a project keeps the emulator's pid, port and log (git-ignored)."""
     return root / ".slipway"
 
 
-def running(root: Path) -> Emulator | None:
-    """The emulator this project started, if it is still alive and answering."""
-    state = _state_file(root)
+def running(state: Path) -> Emulator | None:
+    """The emulator started with this state folder, if alive and answering."""
+    state = state / "emulator.json"
     try:
         saved = json.loads(state.read_text())
         emulator = Emulator(port=int(saved["port"]), pid=int(saved["pid"]))
@@ -71,14 +72,14 @@ def running(root: Path) -> Emulator | None:
     return None
 
 
-def start(root: Path, port: int | None = None) -> tuple[Emulator, bool]:
+def start(state: Path, port: int | None = None) -> tuple[Emulator, bool]:
     """Start the emulator unless it runs already; return it and whether it is new."""
-    current = running(root)
+    current = running(state)
     if current is not None:
         return current, False
     port = port or _pick_port()
-    directory = state_dir(root)
-    directory.mkdir(exist_ok=True)
+    directory = state
+    directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "emulator.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -87,7 +88,7 @@ def start(root: Path, port: int | None = None) -> tuple[Emulator, bool]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            cwd=root,
+            cwd=directory,
         )
     emulator = Emulator(port=port, pid=process.pid)
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -100,16 +101,18 @@ def start(root: Path, port: int | None = None) -> tuple[Emulator, bool]:
             )
         time.sleep(0.1)
     (directory / "emulator.pid").write_text(f"{process.pid}\n")
-    _state_file(root).write_text(json.dumps({"port": port, "pid": process.pid}))
+    (directory / "emulator.json").write_text(
+        json.dumps({"port": port, "pid": process.pid})
+    )
     logger.debug("emulator started on %s as pid %s", emulator.endpoint, process.pid)
     return emulator, True
 
 
-def stop(root: Path) -> Emulator | None:
-    """Stop the emulator this project started; return it, or None if none ran."""
-    emulator = running(root)
+def stop(state: Path) -> Emulator | None:
+    """Stop the emulator started with this state folder; None if none ran."""
+    emulator = running(state)
     for name in ("emulator.json", "emulator.pid"):
-        (state_dir(root) / name).unlink(missing_ok=True)
+        (state / name).unlink(missing_ok=True)
     if emulator is None:
         return None
     os.killpg(emulator.pid, signal.SIGTERM)
@@ -121,14 +124,11 @@ def stop(root: Path) -> Emulator | None:
     return emulator
 
 
-def _state_file(root: Path) -> Path:
-    return state_dir(root) / "emulator.json"
-
-
 def _pick_port() -> int:
     """The default port when it is free, else any free port."""
     for candidate in (DEFAULT_PORT, 0):
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, candidate))
             except OSError:
@@ -153,8 +153,9 @@ def _alive(pid: int) -> bool:
 
 
 def _answers(endpoint: str) -> bool:
+    # The dashboard page is cheap; moto's data.json grows with what is deployed.
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=5):
             return True
     except (urllib.error.URLError, OSError):
         return False

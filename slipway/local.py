@@ -57,6 +57,7 @@ def clients_for(running: emulator.Emulator) -> inventory.Clients:
 def up(
     *,
     root: Path,
+    state: Path,
     spec: Spec,
     spec_path: Path,
     env_name: str,
@@ -65,7 +66,7 @@ def up(
 ) -> Deployed:
     """Start the emulator if needed, bootstrap it once, and deploy `env_name`."""
     check_emulator_environment(spec, env_name, spec_path.name)
-    running, started = emulator.start(root, port)
+    running, started = emulator.start(state, port)
     progress(
         f"emulator {'started' if started else 'already running'} at {running.endpoint}"
     )
@@ -80,7 +81,7 @@ def up(
             ["bootstrap", target],
             root=root,
             env=aws_env,
-            cwd=emulator.state_dir(root),
+            cwd=state,
             capture=True,
         )
 
@@ -117,13 +118,18 @@ def up(
     )
 
 
-def down(*, root: Path, spec: Spec, spec_path: Path, env_name: str, progress) -> bool:
-    """Destroy what `up` deployed and stop the emulator; False if none was running."""
-    check_emulator_environment(spec, env_name, spec_path.name)
-    running = emulator.running(root)
-    if running is None:
-        return False
-    progress(f"destroying {', '.join(reversed(stack_names(spec, env_name)))}")
+def destroy(
+    *,
+    root: Path,
+    running: emulator.Emulator,
+    spec: Spec,
+    spec_path: Path,
+    env_name: str,
+) -> list[inventory.Item]:
+    """Destroy the environment's stacks; return what they owned that still exists."""
+    clients = clients_for(running)
+    names = stack_names(spec, env_name)
+    owned = inventory.resources(clients, names)
     cdk.run(
         [
             "destroy",
@@ -137,6 +143,30 @@ def down(*, root: Path, spec: Spec, spec_path: Path, env_name: str, progress) ->
         root=root,
         env=running.aws_environment(),
     )
+    remaining = [
+        inventory.Item("stack", name, "still exists")
+        for name in names
+        if inventory.stack_exists(clients, name)
+    ]
+    return remaining + inventory.describe(clients, owned)
+
+
+def down(
+    *, root: Path, state: Path, spec: Spec, spec_path: Path, env_name: str, progress
+) -> list[inventory.Item] | None:
+    """Destroy what `up` deployed and stop the emulator.
+
+    Returns what survived the destroy (empty when nothing did), or None when no
+    emulator was running.
+    """
+    check_emulator_environment(spec, env_name, spec_path.name)
+    running = emulator.running(state)
+    if running is None:
+        return None
+    progress(f"destroying {', '.join(reversed(stack_names(spec, env_name)))}")
+    leftovers = destroy(
+        root=root, running=running, spec=spec, spec_path=spec_path, env_name=env_name
+    )
     progress(f"stopping the emulator at {running.endpoint}")
-    emulator.stop(root)
-    return True
+    emulator.stop(state)
+    return leftovers
