@@ -1,0 +1,1 @@
+"""The notes API that slipway deploys as its example backend."""

@@ -1,0 +1,1 @@
+"""Tests of the apps under services/ and of how they fit deploy.yaml."""
