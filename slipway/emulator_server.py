@@ -13,7 +13,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     filled = emulator_adapter.install()
-    print(f"slipway: emulator gaps filled: {', '.join(filled) or 'nothing'}", flush=True)
+    print(
+        f"slipway: emulator gaps filled: {', '.join(filled) or 'nothing'}", flush=True
+    )
     server.main(["--host", HOST, "--port", str(args.port)])
 
 
