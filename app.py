@@ -65,7 +65,8 @@ def main() -> int:
     try:
         build(app)
     except SlipwayError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 2
     app.synth()
     return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from slipway import emulator, local
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(name)s: %(message)s",
     )
-    console = Console(stderr=False, highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return args.handler(args, console)
     except CdkError as error:
-        errors.print(f"[red]error:[/] {error}")
+        errors.print(f"[red]error:[/] {escape(str(error))}")
         if error.output:
             errors.print(error.output.rstrip()[-3000:], markup=False)
         errors.print(
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except SlipwayError as error:
         for line in str(error).splitlines():
-            errors.print(f"[red]error:[/] {line}", markup=True, soft_wrap=True)
+            errors.print(f"[red]error:[/] {escape(line)}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         errors.print("interrupted")
