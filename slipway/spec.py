@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from slipway.errors import Problem, SpecError, problems_from_validation
 
@@ -36,6 +44,17 @@ LOG_RETENTION_DAYS = (
 REFERENCE_ATTRIBUTES = {
     "url": "the service's load balancer URL",
 }
+
+# The owner of a volume's files when the spec names none: the non-root user the
+# example backend image runs as, so its data directory is writable out of the box.
+VOLUME_OWNER = 10001
+POSIX_ID_MAX = 4294967295
+
+BIND_MOUNT_REFUSED = (
+    "would bind-mount a directory of the host, and a Fargate task has no host to "
+    "mount from (allowed: named volumes only, such as volumes: {data: {path: /data}}, "
+    "kept on EFS when deployed)"
+)
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
@@ -120,6 +139,21 @@ class SecretRef(_Strict):
         return self
 
 
+class Volume(_Strict):
+    """A named volume mounted into a container, kept on EFS when deployed."""
+
+    # Keys of Compose's bind mounts: refused with the reason, not as unknown keys.
+    REFUSED_KEYS: ClassVar[dict[str, str]] = {
+        "host_path": BIND_MOUNT_REFUSED,
+        "source": BIND_MOUNT_REFUSED,
+    }
+
+    path: str
+    read_only: bool = False
+    uid: int = Field(default=VOLUME_OWNER, ge=0, le=POSIX_ID_MAX)
+    gid: int = Field(default=VOLUME_OWNER, ge=0, le=POSIX_ID_MAX)
+
+
 class Container(_Strict):
     """An extra container in a service's task: an init step or a sidecar."""
 
@@ -134,6 +168,12 @@ class Container(_Strict):
     secrets: dict[str, SecretRef] = {}
     health_check: ContainerHealthCheck | None = None
     depends_on: dict[str, Condition] = {}
+    volumes: dict[str, Volume] = {}
+
+    @field_validator("volumes", mode="before")
+    @classmethod
+    def _no_short_syntax(cls, value: object) -> object:
+        return _refuse_compose_short_syntax(value)
 
     @model_validator(mode="after")
     def _one_image_source(self) -> Container:
@@ -155,7 +195,13 @@ class Service(_Strict):
     secrets: dict[str, SecretRef] = {}
     depends_on: dict[str, Condition] = {}
     containers: dict[str, Container] = {}
+    volumes: dict[str, Volume] = {}
     task_role: Literal["shared", "own"] = "shared"
+
+    @field_validator("volumes", mode="before")
+    @classmethod
+    def _no_short_syntax(cls, value: object) -> object:
+        return _refuse_compose_short_syntax(value)
 
     @model_validator(mode="after")
     def _one_image_source(self) -> Service:
@@ -294,9 +340,30 @@ def container_names(name: str, service: Service) -> list[str]:
     return [name, *service.containers]
 
 
+def volume_mounts(name: str, service: Service) -> dict[str, dict[str, Volume]]:
+    """The volumes each container of a service's task mounts, by container name.
+
+    One volume name is one volume for the whole task: containers that mount the
+    same name share its files.
+    """
+    return {name: service.volumes} | {
+        container_name: container.volumes
+        for container_name, container in service.containers.items()
+    }
+
+
 def _check_image_source(image: str | None, build: Build | None) -> None:
     if (image is None) == (build is None):
         raise ValueError("give exactly one of image or build")
+
+
+def _refuse_compose_short_syntax(value: object) -> object:
+    if isinstance(value, list):
+        raise ValueError(
+            f"{value!r} is Compose's short syntax (allowed: a mapping of volume name "
+            "to mount, such as volumes: {data: {path: /data}})"
+        )
+    return value
 
 
 def _check_rules(spec: Spec, root: Path) -> list[Problem]:
@@ -326,6 +393,7 @@ def _check_rules(spec: Spec, root: Path) -> list[Problem]:
                 f"{where}.containers.{container_name}", container.environment, spec
             )
         problems += _check_task_dependencies(where, name, service)
+        problems += _check_volumes(where, name, service)
     problems += _check_service_dependencies(spec)
     for env_name, env in spec.environments.items():
         problems += _check_environment_block(spec, env_name, env)
@@ -417,6 +485,69 @@ def _check_ports(where: str, name: str, service: Service) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _check_volumes(where: str, name: str, service: Service) -> list[Problem]:
+    problems = []
+    owners: dict[str, tuple[str, Volume]] = {}
+    for container_name, volumes in volume_mounts(name, service).items():
+        at = where if container_name == name else f"{where}.containers.{container_name}"
+        mounted_at: dict[str, str] = {}
+        for volume_name, volume in volumes.items():
+            volume_at = f"{at}.volumes.{volume_name}"
+            problems += _check_name(volume_at, volume_name, "volume")
+            problems += _check_mount_path(
+                f"{volume_at}.path", volume, volume_name, container_name, mounted_at
+            )
+            first_container, first = owners.setdefault(
+                volume_name, (container_name, volume)
+            )
+            for field in ("uid", "gid"):
+                mine, theirs = getattr(volume, field), getattr(first, field)
+                if mine != theirs:
+                    problems.append(
+                        Problem(
+                            f"{volume_at}.{field}",
+                            f"{mine} differs from the {field} {theirs} that container "
+                            f"'{first_container}' gives volume '{volume_name}' "
+                            f"(allowed: {theirs}, since a volume has one owner wherever "
+                            "the task mounts it)",
+                        )
+                    )
+    return problems
+
+
+def _check_mount_path(
+    at: str,
+    volume: Volume,
+    volume_name: str,
+    container_name: str,
+    mounted_at: dict[str, str],
+) -> list[Problem]:
+    """One volume's mount path; `mounted_at` collects the container's paths so far."""
+    allowed = "allowed: an absolute path other than /, such as /data"
+    if not volume.path.startswith("/"):
+        return [Problem(at, f"'{volume.path}' is a relative path ({allowed})")]
+    path = posixpath.normpath(volume.path)
+    if path == "/":
+        return [
+            Problem(
+                at,
+                f"'{volume.path}' would hide the container's whole file system "
+                f"({allowed})",
+            )
+        ]
+    owner = mounted_at.setdefault(path, volume_name)
+    if owner != volume_name:
+        return [
+            Problem(
+                at,
+                f"'{volume.path}' is already where volume '{owner}' is mounted in "
+                f"container '{container_name}' (allowed: one volume per mount path "
+                "in a container)",
+            )
+        ]
+    return []
 
 
 def _check_environment(

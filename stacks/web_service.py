@@ -22,7 +22,9 @@ from slipway.spec import (
     HealthCheck,
     ResolvedService,
     SecretRef,
+    volume_mounts,
 )
+from stacks.volume import TaskVolume
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -119,7 +121,7 @@ class ServiceEndpoint(Construct):
 
 
 class ServiceWorkload(Construct):
-    """A service's task definition, containers, log group and ECS service."""
+    """A service's task definition, containers, volumes, log group and ECS service."""
 
     def __init__(
         self,
@@ -195,6 +197,10 @@ class ServiceWorkload(Construct):
                     )
                 )
 
+        self.volumes = self._add_volumes(
+            service, cluster.vpc, subnets, task_role, removal_policy
+        )
+
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -202,6 +208,8 @@ class ServiceWorkload(Construct):
             description=f"{service.name} tasks: traffic from its load balancer only",
             allow_all_outbound=True,
         )
+        for volume in self.volumes.values():
+            volume.allow_from(self.security_group, service.name)
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -216,6 +224,9 @@ class ServiceWorkload(Construct):
             max_healthy_percent=200,
             health_check_grace_period=Duration.seconds(spec.health_check.start_period),
         )
+        # A task that starts before its role may mount the volume fails to start.
+        for volume in self.volumes.values():
+            self.service.node.add_dependency(volume.policy)
         # Registering the container with the target group also lets the load
         # balancers' security group reach the tasks, on the container port only.
         endpoint.target_group.add_target(
@@ -227,6 +238,51 @@ class ServiceWorkload(Construct):
     @property
     def cfn_service(self) -> CfnResource:
         return self.service.node.default_child
+
+    def _add_volumes(
+        self,
+        service: ResolvedService,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        task_role: iam.IRole,
+        removal_policy: RemovalPolicy,
+    ) -> dict[str, TaskVolume]:
+        """One file system per volume name, mounted into each container naming it."""
+        mounts = volume_mounts(service.name, service.spec)
+        volumes: dict[str, TaskVolume] = {}
+        for container_name, container_volumes in mounts.items():
+            for name, spec in container_volumes.items():
+                if name not in volumes:
+                    writable = any(
+                        not mounted[name].read_only
+                        for mounted in mounts.values()
+                        if name in mounted
+                    )
+                    volumes[name] = TaskVolume(
+                        self,
+                        f"{pascal_case(name)}Volume",
+                        service_name=service.name,
+                        volume_name=name,
+                        vpc=vpc,
+                        subnets=subnets,
+                        uid=spec.uid,
+                        gid=spec.gid,
+                        writable=writable,
+                        task_role=task_role,
+                        removal_policy=removal_policy,
+                    )
+                    self.task_definition.add_volume(
+                        name=name,
+                        efs_volume_configuration=volumes[name].configuration(),
+                    )
+                self.containers[container_name].add_mount_points(
+                    ecs.MountPoint(
+                        container_path=spec.path,
+                        read_only=spec.read_only,
+                        source_volume=name,
+                    )
+                )
+        return volumes
 
     def _add_container(
         self,
