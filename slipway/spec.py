@@ -43,6 +43,7 @@ LOG_RETENTION_DAYS = (
 # Attributes a `${service.ATTR}` reference may name, and what each resolves to.
 REFERENCE_ATTRIBUTES = {
     "url": "the service's load balancer URL",
+    "internal_url": "the service's Service Connect URL, for the environment's tasks",
 }
 
 # The owner of a volume's files when the spec names none: the non-root user the

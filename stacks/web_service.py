@@ -11,6 +11,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -44,6 +45,11 @@ _CONDITIONS = {
     Condition.SUCCESS: ecs.ContainerDependencyCondition.SUCCESS,
     Condition.HEALTHY: ecs.ContainerDependencyCondition.HEALTHY,
 }
+
+
+def internal_url(name: str, port: int) -> str:
+    """Where the environment's other tasks reach a service through Service Connect."""
+    return f"http://{name}:{port}"
 
 
 class ServiceEndpoint(Construct):
@@ -136,6 +142,7 @@ class ServiceWorkload(Construct):
         task_role: iam.IRole,
         environment: dict[str, dict[str, str]],
         endpoint: ServiceEndpoint,
+        namespace: servicediscovery.HttpNamespace,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -223,7 +230,28 @@ class ServiceWorkload(Construct):
             min_healthy_percent=100,
             max_healthy_percent=200,
             health_check_grace_period=Duration.seconds(spec.health_check.start_period),
+            # The main container's port mapping is named after the service, and so
+            # is the name other tasks call it by: the host of `internal_url`.
+            service_connect_configuration=ecs.ServiceConnectProps(
+                # NOTE: the namespace by name, which ECS takes as well as its ARN:
+                # the emulator skips Cloud Map namespaces, and a reference to an
+                # attribute of a skipped resource fails the whole deploy there.
+                namespace=namespace.namespace_name,
+                services=[
+                    ecs.ServiceConnectService(
+                        port_mapping_name=service.name,
+                        discovery_name=service.name,
+                        dns_name=service.name,
+                        port=spec.port,
+                    )
+                ],
+                log_driver=ecs.LogDrivers.aws_logs(
+                    stream_prefix="service-connect", log_group=self.log_group
+                ),
+            ),
         )
+        # A name, unlike an ARN, does not order the namespace first by itself.
+        self.service.node.add_dependency(namespace)
         # A task that starts before its role may mount the volume fails to start.
         for volume in self.volumes.values():
             self.service.node.add_dependency(volume.policy)

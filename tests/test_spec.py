@@ -156,14 +156,16 @@ BAD_INPUTS = [
         "services.frontend.environment",
         {"API_URL": "${backnd.url}"},
         "deploy.yaml: services.frontend.environment.API_URL: '${backnd.url}' names no "
-        "service 'backnd' (allowed: ${backend.url}, ${frontend.url})",
+        "service 'backnd' (allowed: ${backend.url}, ${backend.internal_url}, "
+        "${frontend.url}, ${frontend.internal_url})",
         id="unknown-url-reference",
     ),
     pytest.param(
         "services.frontend.environment",
         {"API_URL": "${backend.host}"},
         "deploy.yaml: services.frontend.environment.API_URL: '${backend.host}' names "
-        "no attribute 'host' (allowed: ${backend.url}, ${frontend.url})",
+        "no attribute 'host' (allowed: ${backend.url}, ${backend.internal_url}, "
+        "${frontend.url}, ${frontend.internal_url})",
         id="unknown-reference-attribute",
     ),
     pytest.param(
