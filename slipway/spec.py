@@ -388,11 +388,15 @@ def _check_rules(spec: Spec, root: Path) -> list[Problem]:
                 )
         problems += _check_builds(where, service, root)
         problems += _check_ports(where, name, service)
-        problems += _check_environment(where, service.environment, spec)
+        environment_problems = _check_environment(where, service.environment, spec)
         for container_name, container in service.containers.items():
-            problems += _check_environment(
+            environment_problems += _check_environment(
                 f"{where}.containers.{container_name}", container.environment, spec
             )
+        problems += environment_problems
+        # A broken reference is most likely the missing address: one error, not two.
+        if not environment_problems:
+            problems += _check_dependency_addresses(where, name, service, spec)
         problems += _check_task_dependencies(where, name, service)
         problems += _check_volumes(where, name, service)
     problems += _check_service_dependencies(spec)
@@ -589,6 +593,35 @@ def _check_environment(
                     f"{key}: {{secrets_manager: NAME}})",
                 )
             )
+    return problems
+
+
+def _check_dependency_addresses(
+    where: str, name: str, service: Service, spec: Spec
+) -> list[Problem]:
+    """A service that waits for another must be told where that other one is."""
+    referenced = {
+        target
+        for environment in [service.environment]
+        + [container.environment for container in service.containers.values()]
+        for value in environment.values()
+        for target, attr in references(value)
+        if attr in REFERENCE_ATTRIBUTES
+    }
+    problems = []
+    for dep in service.depends_on:
+        if dep not in spec.services or dep == name or dep in referenced:
+            continue
+        variable = f"{dep.upper().replace('-', '_')}_URL"
+        problems.append(
+            Problem(
+                f"{where}.depends_on.{dep}",
+                f"'{dep}' is a service {name} waits for, yet no environment variable "
+                f"of its task refers to it (allowed: add one, such as "
+                f"{where}.environment.{variable}: ${{{dep}.url}}, or "
+                f"${{{dep}.internal_url}} for calls that stay inside the environment)",
+            )
+        )
     return problems
 
 

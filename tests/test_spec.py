@@ -242,6 +242,26 @@ BAD_INPUTS = [
         id="volume-two-owners",
     ),
     pytest.param(
+        "services.frontend.environment",
+        {},
+        "deploy.yaml: services.frontend.depends_on.backend: 'backend' is a service "
+        "frontend waits for, yet no environment variable of its task refers to it "
+        "(allowed: add one, such as services.frontend.environment.BACKEND_URL: "
+        "${backend.url}, or ${backend.internal_url} for calls that stay inside the "
+        "environment)",
+        id="dependency-without-its-url",
+    ),
+    pytest.param(
+        "services.frontend.environment",
+        {"API_URL": "http://localhost:8080"},
+        "deploy.yaml: services.frontend.depends_on.backend: 'backend' is a service "
+        "frontend waits for, yet no environment variable of its task refers to it "
+        "(allowed: add one, such as services.frontend.environment.BACKEND_URL: "
+        "${backend.url}, or ${backend.internal_url} for calls that stay inside the "
+        "environment)",
+        id="dependency-with-a-fixed-url",
+    ),
+    pytest.param(
         "environments.dev.log_retention_days",
         10,
         "deploy.yaml: environments.dev.log_retention_days: 10 is not a CloudWatch Logs "
@@ -399,3 +419,30 @@ def test_containers_of_one_task_share_a_volume_by_mounting_its_name(project, spe
         "backend": {"data": ("/data", False, 10001)},
         "backup": {"data": ("/data", True, 10001)},
     }
+
+
+@pytest.mark.parametrize(
+    ("field", "environment"),
+    [
+        ("services.frontend.environment", {"API_URL": "${backend.url}"}),
+        ("services.frontend.environment", {"API": "${backend.internal_url}/v1"}),
+        (
+            "services.frontend.containers",
+            {
+                "proxy": {
+                    "image": "shop/proxy:1",
+                    "environment": {"UPSTREAM": "${backend.url}"},
+                }
+            },
+        ),
+    ],
+)
+def test_a_dependency_s_url_may_reach_any_container_of_the_task(
+    project, spec_dict, field, environment
+):
+    _set(spec_dict, "services.frontend.environment", {})
+    _set(spec_dict, field, environment)
+
+    spec, _ = load_spec(write_spec(project, spec_dict))
+
+    assert spec.services["frontend"].depends_on == {"backend": Condition.HEALTHY}
