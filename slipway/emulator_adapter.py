@@ -1,4 +1,4 @@
-"""Fills the emulator's gaps in deleting CloudFormation stacks.
+"""Fills the emulator's gaps in deploying and deleting CloudFormation stacks.
 
 moto's CloudFormation deletes a resource through the model's `delete` method, and
 several models that slipway's stacks create have none: the stack is then reported
@@ -11,12 +11,17 @@ moto also works out a stack's outputs and exports each time they are read. Readi
 them after the stack is deleted, as `cdk destroy` does, creates the resources they
 name anew (a fresh ECS cluster, a fresh load balancer). A stack's outputs are
 therefore settled once, before its resources go.
+
+Some models cannot answer `Fn::GetAtt` at all (an EFS file system's Arn), and the
+deploy fails with a server error; those get the attributes CloudFormation
+documents, read from the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.cloudformation.models import Stack
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
@@ -26,6 +31,7 @@ from moto.ec2.models.route_tables import Route, RouteTable
 from moto.ec2.models.subnets import SubnetRouteTableAssociation
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 from moto.ecs.models import Cluster, Service, TaskDefinition, ecs_backends
+from moto.efs.models import FileSystem
 from moto.elbv2.models import FakeListener, FakeTargetGroup, elbv2_backends
 
 
@@ -106,9 +112,17 @@ DELETERS: dict[type, Callable[[object, str, str], None]] = {
 }
 
 
+ATTRIBUTES: dict[type, dict[str, Callable[[object], str]]] = {
+    FileSystem: {
+        "Arn": lambda file_system: file_system.file_system_arn,
+        "FileSystemId": lambda file_system: file_system.file_system_id,
+    },
+}
+
+
 def install() -> list[str]:
-    """Give each model above a `delete`, unless moto has one, and settle stack
-    outputs before a stack is deleted; return what was changed."""
+    """Give each model above a `delete` and its attributes, unless moto has them,
+    and settle stack outputs before a stack is deleted; return what was changed."""
     installed = []
     if not getattr(Stack.delete, "settles_outputs", False):
         Stack.delete = _settle_outputs_first(Stack.delete)
@@ -118,6 +132,11 @@ def install() -> list[str]:
             continue
         model.delete = _already_gone_is_deleted(deleter)
         installed.append(model.__name__)
+    for model, attributes in ATTRIBUTES.items():
+        if "get_cfn_attribute" in vars(model):
+            continue
+        model.get_cfn_attribute = _attributes_of(attributes)
+        installed.append(f"{model.__name__} attributes")
     return installed
 
 
@@ -152,3 +171,12 @@ def _already_gone_is_deleted(deleter: Callable[[object, str, str], None]):
                 raise
 
     return delete
+
+
+def _attributes_of(attributes: dict[str, Callable[[object], str]]):
+    def get_cfn_attribute(resource: object, name: str) -> str:
+        if name not in attributes:
+            raise UnformattedGetAttTemplateException()
+        return attributes[name](resource)
+
+    return get_cfn_attribute

@@ -58,6 +58,9 @@ def _describe(item: dict, root: type[BaseModel]) -> str:
     ctx = item.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1])
+        refused = getattr(_model_at(root, loc[:-1]), "REFUSED_KEYS", {})
+        if key in refused:
+            return f"{_show(value)} {refused[key]}"
         allowed = _fields_at(root, loc[:-1])
         hint = difflib.get_close_matches(key, allowed, n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""

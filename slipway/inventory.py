@@ -172,6 +172,24 @@ def _log_group(clients: Clients, name: str) -> Iterator[Item]:
         )
 
 
+def _file_system(clients: Clients, file_system_id: str) -> Iterator[Item]:
+    efs = clients("efs")
+    found = efs.describe_file_systems(FileSystemId=file_system_id)
+    for system in found["FileSystems"]:
+        points = efs.describe_access_points(FileSystemId=file_system_id)
+        owners = sorted(
+            f"{p['RootDirectory']['Path']} as uid {p['PosixUser']['Uid']}"
+            for p in points["AccessPoints"]
+        )
+        yield Item(
+            "file system",
+            file_system_id,
+            f"{'encrypted' if system['Encrypted'] else 'NOT encrypted'}, "
+            f"{system['NumberOfMountTargets']} mount targets, access point "
+            f"{', '.join(owners) or 'none'}",
+        )
+
+
 def _role(clients: Clients, name: str) -> Iterator[Item]:
     role = clients("iam").get_role(RoleName=name)["Role"]
     statements = role["AssumeRolePolicyDocument"]["Statement"]
@@ -188,5 +206,6 @@ _DESCRIBERS = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _target_group,
     "AWS::Logs::LogGroup": _log_group,
+    "AWS::EFS::FileSystem": _file_system,
     "AWS::IAM::Role": _role,
 }

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from slipway.errors import Problem, SpecError, problems_from_validation
 
@@ -35,7 +43,19 @@ LOG_RETENTION_DAYS = (
 # Attributes a `${service.ATTR}` reference may name, and what each resolves to.
 REFERENCE_ATTRIBUTES = {
     "url": "the service's load balancer URL",
+    "internal_url": "the service's Service Connect URL, for the environment's tasks",
 }
+
+# The owner of a volume's files when the spec names none: the non-root user the
+# example backend image runs as, so its data directory is writable out of the box.
+VOLUME_OWNER = 10001
+POSIX_ID_MAX = 4294967295
+
+BIND_MOUNT_REFUSED = (
+    "would bind-mount a directory of the host, and a Fargate task has no host to "
+    "mount from (allowed: named volumes only, such as volumes: {data: {path: /data}}, "
+    "kept on EFS when deployed)"
+)
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
@@ -120,6 +140,21 @@ class SecretRef(_Strict):
         return self
 
 
+class Volume(_Strict):
+    """A named volume mounted into a container, kept on EFS when deployed."""
+
+    # Keys of Compose's bind mounts: refused with the reason, not as unknown keys.
+    REFUSED_KEYS: ClassVar[dict[str, str]] = {
+        "host_path": BIND_MOUNT_REFUSED,
+        "source": BIND_MOUNT_REFUSED,
+    }
+
+    path: str
+    read_only: bool = False
+    uid: int = Field(default=VOLUME_OWNER, ge=0, le=POSIX_ID_MAX)
+    gid: int = Field(default=VOLUME_OWNER, ge=0, le=POSIX_ID_MAX)
+
+
 class Container(_Strict):
     """An extra container in a service's task: an init step or a sidecar."""
 
@@ -134,6 +169,12 @@ class Container(_Strict):
     secrets: dict[str, SecretRef] = {}
     health_check: ContainerHealthCheck | None = None
     depends_on: dict[str, Condition] = {}
+    volumes: dict[str, Volume] = {}
+
+    @field_validator("volumes", mode="before")
+    @classmethod
+    def _no_short_syntax(cls, value: object) -> object:
+        return _refuse_compose_short_syntax(value)
 
     @model_validator(mode="after")
     def _one_image_source(self) -> Container:
@@ -155,7 +196,13 @@ class Service(_Strict):
     secrets: dict[str, SecretRef] = {}
     depends_on: dict[str, Condition] = {}
     containers: dict[str, Container] = {}
+    volumes: dict[str, Volume] = {}
     task_role: Literal["shared", "own"] = "shared"
+
+    @field_validator("volumes", mode="before")
+    @classmethod
+    def _no_short_syntax(cls, value: object) -> object:
+        return _refuse_compose_short_syntax(value)
 
     @model_validator(mode="after")
     def _one_image_source(self) -> Service:
@@ -294,9 +341,30 @@ def container_names(name: str, service: Service) -> list[str]:
     return [name, *service.containers]
 
 
+def volume_mounts(name: str, service: Service) -> dict[str, dict[str, Volume]]:
+    """The volumes each container of a service's task mounts, by container name.
+
+    One volume name is one volume for the whole task: containers that mount the
+    same name share its files.
+    """
+    return {name: service.volumes} | {
+        container_name: container.volumes
+        for container_name, container in service.containers.items()
+    }
+
+
 def _check_image_source(image: str | None, build: Build | None) -> None:
     if (image is None) == (build is None):
         raise ValueError("give exactly one of image or build")
+
+
+def _refuse_compose_short_syntax(value: object) -> object:
+    if isinstance(value, list):
+        raise ValueError(
+            f"{value!r} is Compose's short syntax (allowed: a mapping of volume name "
+            "to mount, such as volumes: {data: {path: /data}})"
+        )
+    return value
 
 
 def _check_rules(spec: Spec, root: Path) -> list[Problem]:
@@ -320,12 +388,17 @@ def _check_rules(spec: Spec, root: Path) -> list[Problem]:
                 )
         problems += _check_builds(where, service, root)
         problems += _check_ports(where, name, service)
-        problems += _check_environment(where, service.environment, spec)
+        environment_problems = _check_environment(where, service.environment, spec)
         for container_name, container in service.containers.items():
-            problems += _check_environment(
+            environment_problems += _check_environment(
                 f"{where}.containers.{container_name}", container.environment, spec
             )
+        problems += environment_problems
+        # A broken reference is most likely the missing address: one error, not two.
+        if not environment_problems:
+            problems += _check_dependency_addresses(where, name, service, spec)
         problems += _check_task_dependencies(where, name, service)
+        problems += _check_volumes(where, name, service)
     problems += _check_service_dependencies(spec)
     for env_name, env in spec.environments.items():
         problems += _check_environment_block(spec, env_name, env)
@@ -419,6 +492,69 @@ def _check_ports(where: str, name: str, service: Service) -> list[Problem]:
     return problems
 
 
+def _check_volumes(where: str, name: str, service: Service) -> list[Problem]:
+    problems = []
+    owners: dict[str, tuple[str, Volume]] = {}
+    for container_name, volumes in volume_mounts(name, service).items():
+        at = where if container_name == name else f"{where}.containers.{container_name}"
+        mounted_at: dict[str, str] = {}
+        for volume_name, volume in volumes.items():
+            volume_at = f"{at}.volumes.{volume_name}"
+            problems += _check_name(volume_at, volume_name, "volume")
+            problems += _check_mount_path(
+                f"{volume_at}.path", volume, volume_name, container_name, mounted_at
+            )
+            first_container, first = owners.setdefault(
+                volume_name, (container_name, volume)
+            )
+            for field in ("uid", "gid"):
+                mine, theirs = getattr(volume, field), getattr(first, field)
+                if mine != theirs:
+                    problems.append(
+                        Problem(
+                            f"{volume_at}.{field}",
+                            f"{mine} differs from the {field} {theirs} that container "
+                            f"'{first_container}' gives volume '{volume_name}' "
+                            f"(allowed: {theirs}, since a volume has one owner wherever "
+                            "the task mounts it)",
+                        )
+                    )
+    return problems
+
+
+def _check_mount_path(
+    at: str,
+    volume: Volume,
+    volume_name: str,
+    container_name: str,
+    mounted_at: dict[str, str],
+) -> list[Problem]:
+    """One volume's mount path; `mounted_at` collects the container's paths so far."""
+    allowed = "allowed: an absolute path other than /, such as /data"
+    if not volume.path.startswith("/"):
+        return [Problem(at, f"'{volume.path}' is a relative path ({allowed})")]
+    path = posixpath.normpath(volume.path)
+    if path == "/":
+        return [
+            Problem(
+                at,
+                f"'{volume.path}' would hide the container's whole file system "
+                f"({allowed})",
+            )
+        ]
+    owner = mounted_at.setdefault(path, volume_name)
+    if owner != volume_name:
+        return [
+            Problem(
+                at,
+                f"'{volume.path}' is already where volume '{owner}' is mounted in "
+                f"container '{container_name}' (allowed: one volume per mount path "
+                "in a container)",
+            )
+        ]
+    return []
+
+
 def _check_environment(
     where: str, environment: dict[str, str], spec: Spec
 ) -> list[Problem]:
@@ -457,6 +593,35 @@ def _check_environment(
                     f"{key}: {{secrets_manager: NAME}})",
                 )
             )
+    return problems
+
+
+def _check_dependency_addresses(
+    where: str, name: str, service: Service, spec: Spec
+) -> list[Problem]:
+    """A service that waits for another must be told where that other one is."""
+    referenced = {
+        target
+        for environment in [service.environment]
+        + [container.environment for container in service.containers.values()]
+        for value in environment.values()
+        for target, attr in references(value)
+        if attr in REFERENCE_ATTRIBUTES
+    }
+    problems = []
+    for dep in service.depends_on:
+        if dep not in spec.services or dep == name or dep in referenced:
+            continue
+        variable = f"{dep.upper().replace('-', '_')}_URL"
+        problems.append(
+            Problem(
+                f"{where}.depends_on.{dep}",
+                f"'{dep}' is a service {name} waits for, yet no environment variable "
+                f"of its task refers to it (allowed: add one, such as "
+                f"{where}.environment.{variable}: ${{{dep}.url}}, or "
+                f"${{{dep}.internal_url}} for calls that stay inside the environment)",
+            )
+        )
     return problems
 
 

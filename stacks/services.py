@@ -1,20 +1,23 @@
-"""An environment's services: shared task role and load balancer security group."""
+"""An environment's services: shared task role, load balancer security group and
+the Service Connect namespace they find each other in."""
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from slipway.naming import pascal_case, url_output_key
-from slipway.spec import REFERENCE, Deployment
+from slipway.spec import REFERENCE, Deployment, references
 from stacks.network import NetworkStack
 from stacks.web_service import (
     HTTP_PORT,
     HTTPS_PORT,
     ServiceEndpoint,
     ServiceWorkload,
+    internal_url,
 )
 
 
@@ -59,6 +62,17 @@ class ServicesStack(Stack):
                     peer, ec2.Port.tcp(port), f"HTTP clients from {cidr}"
                 )
 
+        # NOTE: here rather than with the cluster in the network stack: only the
+        # services use it, it goes when they go, and the emulator, which skips
+        # Cloud Map namespaces, could not export it from the network stack.
+        self.namespace = servicediscovery.HttpNamespace(
+            self,
+            "Namespace",
+            name=f"{deployment.app}-{deployment.env_name}",
+            description=f"Service Connect names of {deployment.app} "
+            f"{deployment.env_name}",
+        )
+
         # Load balancers first: their URLs feed the other services' environments.
         self.endpoints = {
             name: ServiceEndpoint(
@@ -74,12 +88,19 @@ class ServicesStack(Stack):
             for name, service in deployment.services.items()
         }
         urls = {name: endpoint.url for name, endpoint in self.endpoints.items()}
+        addresses = {
+            name: {
+                "url": urls[name],
+                "internal_url": internal_url(name, service.spec.port),
+            }
+            for name, service in deployment.services.items()
+        }
 
         self.workloads: dict[str, ServiceWorkload] = {}
         for name, service in deployment.services.items():
             spec = service.spec
-            environment = {name: _resolve(spec.environment, urls)} | {
-                extra: _resolve(container.environment, urls)
+            environment = {name: _resolve(spec.environment, addresses)} | {
+                extra: _resolve(container.environment, addresses)
                 for extra, container in spec.containers.items()
             }
             task_role = self.task_role
@@ -101,6 +122,7 @@ class ServicesStack(Stack):
                 task_role=task_role,
                 environment=environment,
                 endpoint=self.endpoints[name],
+                namespace=self.namespace,
                 log_retention_days=env.log_retention_days,
                 removal_policy=removal_policy,
             )
@@ -113,6 +135,15 @@ class ServicesStack(Stack):
                         self.workloads[target].cfn_service
                     )
 
+        # Service Connect calls go from task to task, past the load balancers: a
+        # service admits, on its port, the tasks of each service that calls it.
+        for caller, callee in sorted(_internal_calls(deployment)):
+            self.workloads[callee].security_group.add_ingress_rule(
+                self.workloads[caller].security_group,
+                ec2.Port.tcp(deployment.services[callee].spec.port),
+                f"{caller} calls {callee} through Service Connect",
+            )
+
         for name, url in urls.items():
             CfnOutput(
                 self,
@@ -122,11 +153,30 @@ class ServicesStack(Stack):
             )
 
 
-def _resolve(environment: dict[str, str], urls: dict[str, str]) -> dict[str, str]:
-    """Replace `${service.url}` references with the service's load balancer URL."""
+def _resolve(
+    environment: dict[str, str], addresses: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """Replace `${service.attr}` references with what the attribute names."""
 
     def substitute(match) -> str:
-        service, _, _attr = match.group(1).partition(".")
-        return urls[service]
+        service, _, attr = match.group(1).partition(".")
+        return addresses[service][attr]
 
     return {key: REFERENCE.sub(substitute, value) for key, value in environment.items()}
+
+
+def _internal_calls(deployment: Deployment) -> set[tuple[str, str]]:
+    """(caller, callee) for each `${callee.internal_url}` in a caller's task."""
+    calls = set()
+    for name, service in deployment.services.items():
+        environments = [service.spec.environment] + [
+            container.environment for container in service.spec.containers.values()
+        ]
+        for environment in environments:
+            for value in environment.values():
+                calls |= {
+                    (name, target)
+                    for target, attr in references(value)
+                    if attr == "internal_url"
+                }
+    return calls

@@ -11,6 +11,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_servicediscovery as servicediscovery
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -22,7 +23,9 @@ from slipway.spec import (
     HealthCheck,
     ResolvedService,
     SecretRef,
+    volume_mounts,
 )
+from stacks.volume import TaskVolume
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -42,6 +45,11 @@ _CONDITIONS = {
     Condition.SUCCESS: ecs.ContainerDependencyCondition.SUCCESS,
     Condition.HEALTHY: ecs.ContainerDependencyCondition.HEALTHY,
 }
+
+
+def internal_url(name: str, port: int) -> str:
+    """Where the environment's other tasks reach a service through Service Connect."""
+    return f"http://{name}:{port}"
 
 
 class ServiceEndpoint(Construct):
@@ -119,7 +127,7 @@ class ServiceEndpoint(Construct):
 
 
 class ServiceWorkload(Construct):
-    """A service's task definition, containers, log group and ECS service."""
+    """A service's task definition, containers, volumes, log group and ECS service."""
 
     def __init__(
         self,
@@ -134,6 +142,7 @@ class ServiceWorkload(Construct):
         task_role: iam.IRole,
         environment: dict[str, dict[str, str]],
         endpoint: ServiceEndpoint,
+        namespace: servicediscovery.HttpNamespace,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -195,6 +204,10 @@ class ServiceWorkload(Construct):
                     )
                 )
 
+        self.volumes = self._add_volumes(
+            service, cluster.vpc, subnets, task_role, removal_policy
+        )
+
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -202,6 +215,8 @@ class ServiceWorkload(Construct):
             description=f"{service.name} tasks: traffic from its load balancer only",
             allow_all_outbound=True,
         )
+        for volume in self.volumes.values():
+            volume.allow_from(self.security_group, service.name)
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -215,7 +230,31 @@ class ServiceWorkload(Construct):
             min_healthy_percent=100,
             max_healthy_percent=200,
             health_check_grace_period=Duration.seconds(spec.health_check.start_period),
+            # The main container's port mapping is named after the service, and so
+            # is the name other tasks call it by: the host of `internal_url`.
+            service_connect_configuration=ecs.ServiceConnectProps(
+                # NOTE: the namespace by name, which ECS takes as well as its ARN:
+                # the emulator skips Cloud Map namespaces, and a reference to an
+                # attribute of a skipped resource fails the whole deploy there.
+                namespace=namespace.namespace_name,
+                services=[
+                    ecs.ServiceConnectService(
+                        port_mapping_name=service.name,
+                        discovery_name=service.name,
+                        dns_name=service.name,
+                        port=spec.port,
+                    )
+                ],
+                log_driver=ecs.LogDrivers.aws_logs(
+                    stream_prefix="service-connect", log_group=self.log_group
+                ),
+            ),
         )
+        # A name, unlike an ARN, does not order the namespace first by itself.
+        self.service.node.add_dependency(namespace)
+        # A task that starts before its role may mount the volume fails to start.
+        for volume in self.volumes.values():
+            self.service.node.add_dependency(volume.policy)
         # Registering the container with the target group also lets the load
         # balancers' security group reach the tasks, on the container port only.
         endpoint.target_group.add_target(
@@ -227,6 +266,51 @@ class ServiceWorkload(Construct):
     @property
     def cfn_service(self) -> CfnResource:
         return self.service.node.default_child
+
+    def _add_volumes(
+        self,
+        service: ResolvedService,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        task_role: iam.IRole,
+        removal_policy: RemovalPolicy,
+    ) -> dict[str, TaskVolume]:
+        """One file system per volume name, mounted into each container naming it."""
+        mounts = volume_mounts(service.name, service.spec)
+        volumes: dict[str, TaskVolume] = {}
+        for container_name, container_volumes in mounts.items():
+            for name, spec in container_volumes.items():
+                if name not in volumes:
+                    writable = any(
+                        not mounted[name].read_only
+                        for mounted in mounts.values()
+                        if name in mounted
+                    )
+                    volumes[name] = TaskVolume(
+                        self,
+                        f"{pascal_case(name)}Volume",
+                        service_name=service.name,
+                        volume_name=name,
+                        vpc=vpc,
+                        subnets=subnets,
+                        uid=spec.uid,
+                        gid=spec.gid,
+                        writable=writable,
+                        task_role=task_role,
+                        removal_policy=removal_policy,
+                    )
+                    self.task_definition.add_volume(
+                        name=name,
+                        efs_volume_configuration=volumes[name].configuration(),
+                    )
+                self.containers[container_name].add_mount_points(
+                    ecs.MountPoint(
+                        container_path=spec.path,
+                        read_only=spec.read_only,
+                        source_volume=name,
+                    )
+                )
+        return volumes
 
     def _add_container(
         self,

@@ -94,11 +94,42 @@ def test_the_frontend_task_gets_the_backend_url_as_api_url(deployed, clients):
     assert environment["API_URL"] == deployed.urls["backend"]
 
 
+def test_the_backend_data_dir_is_an_encrypted_file_system_written_as_uid_10001(
+    deployed, clients, spec
+):
+    loaded, _ = spec
+    data_dir = loaded.services["backend"].environment["DATA_DIR"]
+    efs = clients("efs")
+    (system,) = efs.describe_file_systems()["FileSystems"]
+    (point,) = efs.describe_access_points(FileSystemId=system["FileSystemId"])[
+        "AccessPoints"
+    ]
+    ecs = clients("ecs")
+    mounts = {
+        container["name"]: container["mountPoints"]
+        for arn in ecs.list_task_definitions()["taskDefinitionArns"]
+        for container in ecs.describe_task_definition(taskDefinition=arn)[
+            "taskDefinition"
+        ]["containerDefinitions"]
+    }
+
+    assert (system["Encrypted"], system["NumberOfMountTargets"]) == (True, 2)
+    assert point["PosixUser"] == {"Uid": 10001, "Gid": 10001}
+    assert point["RootDirectory"]["CreationInfo"]["OwnerUid"] == 10001
+    assert mounts == {
+        "backend": [
+            {"sourceVolume": "data", "containerPath": data_dir, "readOnly": False}
+        ],
+        "frontend": [],
+    }
+
+
 def test_up_reports_what_exists_read_back_from_the_emulator(deployed):
     kinds = [item.kind for item in deployed.items]
 
     assert kinds.count("ecs service") == 2
     assert kinds.count("load balancer") == 2
+    assert kinds.count("file system") == 1
     assert kinds.count("stack") == 2
 
 
@@ -154,6 +185,8 @@ def test_destroy_removes_every_stack_and_leaves_nothing_behind(
         if ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["status"]
         == "ACTIVE"
     ]
+    assert clients("efs").describe_file_systems()["FileSystems"] == []
+    assert clients("efs").describe_access_points()["AccessPoints"] == []
     vpcs = clients("ec2").describe_vpcs()["Vpcs"]
     assert [vpc["IsDefault"] for vpc in vpcs] == [True]
 

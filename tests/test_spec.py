@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from slipway.errors import SpecError
-from slipway.spec import Condition, load_spec, parse_spec, resolve
+from slipway.spec import Condition, load_spec, parse_spec, resolve, volume_mounts
 from tests.conftest import REPO, write_spec
 
 
@@ -30,7 +30,7 @@ BAD_INPUTS = [
         "deploy.yaml: services.backend.helth_check: unknown key 'helth_check'; did you "
         "mean 'health_check'? (allowed: build, containers, cpu, depends_on, "
         "desired_count, environment, health_check, image, memory, port, secrets, "
-        "task_role)",
+        "task_role, volumes)",
         id="unknown-key",
     ),
     pytest.param(
@@ -156,15 +156,110 @@ BAD_INPUTS = [
         "services.frontend.environment",
         {"API_URL": "${backnd.url}"},
         "deploy.yaml: services.frontend.environment.API_URL: '${backnd.url}' names no "
-        "service 'backnd' (allowed: ${backend.url}, ${frontend.url})",
+        "service 'backnd' (allowed: ${backend.url}, ${backend.internal_url}, "
+        "${frontend.url}, ${frontend.internal_url})",
         id="unknown-url-reference",
     ),
     pytest.param(
         "services.frontend.environment",
         {"API_URL": "${backend.host}"},
         "deploy.yaml: services.frontend.environment.API_URL: '${backend.host}' names "
-        "no attribute 'host' (allowed: ${backend.url}, ${frontend.url})",
+        "no attribute 'host' (allowed: ${backend.url}, ${backend.internal_url}, "
+        "${frontend.url}, ${frontend.internal_url})",
         id="unknown-reference-attribute",
+    ),
+    pytest.param(
+        "services.backend.volumes",
+        {"data": {"path": "data"}},
+        "deploy.yaml: services.backend.volumes.data.path: 'data' is a relative path "
+        "(allowed: an absolute path other than /, such as /data)",
+        id="relative-mount-path",
+    ),
+    pytest.param(
+        "services.backend.containers",
+        {"backup": {"image": "shop/backup:1", "volumes": {"data": {"path": "/"}}}},
+        "deploy.yaml: services.backend.containers.backup.volumes.data.path: '/' would "
+        "hide the container's whole file system (allowed: an absolute path other than "
+        "/, such as /data)",
+        id="mount-at-root",
+    ),
+    pytest.param(
+        "services.backend.volumes",
+        {"data": {"path": "/data"}, "uploads": {"path": "/data/"}},
+        "deploy.yaml: services.backend.volumes.uploads.path: '/data/' is already where "
+        "volume 'data' is mounted in container 'backend' (allowed: one volume per "
+        "mount path in a container)",
+        id="two-volumes-one-path",
+    ),
+    pytest.param(
+        "services.backend.volumes",
+        {"data": {"host_path": "./data", "path": "/data"}},
+        "deploy.yaml: services.backend.volumes.data.host_path: './data' would "
+        "bind-mount a directory of the host, and a Fargate task has no host to mount "
+        "from (allowed: named volumes only, such as volumes: {data: {path: /data}}, "
+        "kept on EFS when deployed)",
+        id="bind-mount-host-path",
+    ),
+    pytest.param(
+        "services.backend.containers",
+        {
+            "backup": {
+                "image": "x:1",
+                "volumes": {"data": {"source": "/srv", "path": "/b"}},
+            }
+        },
+        "deploy.yaml: services.backend.containers.backup.volumes.data.source: '/srv' "
+        "would bind-mount a directory of the host, and a Fargate task has no host to "
+        "mount from (allowed: named volumes only, such as volumes: {data: {path: "
+        "/data}}, kept on EFS when deployed)",
+        id="bind-mount-source",
+    ),
+    pytest.param(
+        "services.backend.volumes",
+        ["./data:/data"],
+        "deploy.yaml: services.backend.volumes: ['./data:/data'] is Compose's short "
+        "syntax (allowed: a mapping of volume name to mount, such as volumes: {data: "
+        "{path: /data}})",
+        id="compose-short-syntax",
+    ),
+    pytest.param(
+        "services.backend.volumes",
+        {"Data": {"path": "/data"}},
+        "deploy.yaml: services.backend.volumes.Data: 'Data' is not a valid volume name "
+        "(allowed: 2 to 32 characters, lower-case letters, digits and dashes, starting "
+        "with a letter)",
+        id="volume-name",
+    ),
+    pytest.param(
+        "services.backend.containers",
+        {
+            "backup": {"image": "x:1", "volumes": {"data": {"path": "/data"}}},
+            "restore": {"image": "x:1", "volumes": {"data": {"path": "/in", "uid": 0}}},
+        },
+        "deploy.yaml: services.backend.containers.restore.volumes.data.uid: 0 differs "
+        "from the uid 10001 that container 'backup' gives volume 'data' (allowed: "
+        "10001, since a volume has one owner wherever the task mounts it)",
+        id="volume-two-owners",
+    ),
+    pytest.param(
+        "services.frontend.environment",
+        {},
+        "deploy.yaml: services.frontend.depends_on.backend: 'backend' is a service "
+        "frontend waits for, yet no environment variable of its task refers to it "
+        "(allowed: add one, such as services.frontend.environment.BACKEND_URL: "
+        "${backend.url}, or ${backend.internal_url} for calls that stay inside the "
+        "environment)",
+        id="dependency-without-its-url",
+    ),
+    pytest.param(
+        "services.frontend.environment",
+        {"API_URL": "http://localhost:8080"},
+        "deploy.yaml: services.frontend.depends_on.backend: 'backend' is a service "
+        "frontend waits for, yet no environment variable of its task refers to it "
+        "(allowed: add one, such as services.frontend.environment.BACKEND_URL: "
+        "${backend.url}, or ${backend.internal_url} for calls that stay inside the "
+        "environment)",
+        id="dependency-with-a-fixed-url",
     ),
     pytest.param(
         "environments.dev.log_retention_days",
@@ -299,3 +394,55 @@ def test_an_environment_override_replaces_build_with_image_and_sizes(
     )
     assert deployment.services["frontend"].desired_count == 0
     assert deployment.services["frontend"].build is not None
+
+
+def test_containers_of_one_task_share_a_volume_by_mounting_its_name(project, spec_dict):
+    _set(spec_dict, "services.backend.volumes", {"data": {"path": "/data"}})
+    _set(
+        spec_dict,
+        "services.backend.containers",
+        {
+            "backup": {
+                "image": "shop/backup:1",
+                "volumes": {"data": {"path": "/data", "read_only": True}},
+            }
+        },
+    )
+    spec, _ = load_spec(write_spec(project, spec_dict))
+
+    mounts = volume_mounts("backend", spec.services["backend"])
+
+    assert {
+        container: {name: (v.path, v.read_only, v.uid) for name, v in volumes.items()}
+        for container, volumes in mounts.items()
+    } == {
+        "backend": {"data": ("/data", False, 10001)},
+        "backup": {"data": ("/data", True, 10001)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "environment"),
+    [
+        ("services.frontend.environment", {"API_URL": "${backend.url}"}),
+        ("services.frontend.environment", {"API": "${backend.internal_url}/v1"}),
+        (
+            "services.frontend.containers",
+            {
+                "proxy": {
+                    "image": "shop/proxy:1",
+                    "environment": {"UPSTREAM": "${backend.url}"},
+                }
+            },
+        ),
+    ],
+)
+def test_a_dependency_s_url_may_reach_any_container_of_the_task(
+    project, spec_dict, field, environment
+):
+    _set(spec_dict, "services.frontend.environment", {})
+    _set(spec_dict, field, environment)
+
+    spec, _ = load_spec(write_spec(project, spec_dict))
+
+    assert spec.services["frontend"].depends_on == {"backend": Condition.HEALTHY}

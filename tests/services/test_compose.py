@@ -96,6 +96,19 @@ def test_backend_data_is_on_a_named_volume_and_nothing_is_bind_mounted(compose: 
     ]
 
 
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_compose_mounts_a_named_volume_wherever_deploy_yaml_mounts_one(
+    compose: dict, service: str
+):
+    volumes = load_deploy_spec()["services"][service].get("volumes", {})
+
+    mounted = [
+        mount.split(":")[1] for mount in compose["services"][service].get("volumes", [])
+    ]
+
+    assert sorted(mounted) == sorted(volume["path"] for volume in volumes.values())
+
+
 def test_the_page_reaches_the_backend_through_its_published_port(compose: dict):
     host_port, _ = published_port(compose["services"]["backend"])
 

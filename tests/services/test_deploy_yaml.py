@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from notes_api.api import create_app
 from notes_api.settings import Settings
 
+from slipway.spec import Service
 from tests.services.support import BACKEND, Server, load_deploy_spec, read_stages
 
 VARIABLES_READ = {
@@ -48,6 +49,16 @@ def test_the_backend_data_dir_in_deploy_yaml_is_the_volume_of_its_image():
     data_dir = service_spec("backend")["environment"]["DATA_DIR"]
 
     assert data_dir in read_stages(BACKEND / "Dockerfile")[-1].values("VOLUME")
+
+
+def test_the_backend_data_dir_is_a_volume_owned_by_the_user_of_its_image():
+    spec = Service.model_validate(service_spec("backend"))
+    runtime = read_stages(BACKEND / "Dockerfile")[-1]
+
+    mounted = {volume.path: volume for volume in spec.volumes.values()}
+    volume = mounted[spec.environment["DATA_DIR"]]
+
+    assert (str(volume.uid), volume.read_only) == (runtime.values("USER")[-1], False)
 
 
 @pytest.mark.parametrize("service", sorted(VARIABLES_READ))

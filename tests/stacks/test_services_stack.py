@@ -54,6 +54,7 @@ RICH_SPEC["services"]["worker"] = {
     "image": "shop/worker:1",
     "port": 9000,
     "task_role": "own",
+    "environment": {"BACKEND_URL": "${backend.internal_url}/jobs"},
 }
 
 
@@ -293,32 +294,46 @@ def test_the_shared_group_admits_exactly_the_allowed_cidrs_on_listener_ports(
     )
 
 
-@pytest.mark.parametrize(("container", "port"), [("backend", 8080), ("frontend", 80)])
-def test_a_service_security_group_admits_only_the_shared_group_on_its_port(
-    dev, container, port
+def _task_group(template: Template, service: str) -> dict:
+    group = _logical_id(
+        template,
+        "AWS::EC2::SecurityGroup",
+        {"GroupDescription": Match.string_like_regexp(f"^{service} tasks")},
+    )
+    return {"Fn::GetAtt": [group, "GroupId"]}
+
+
+@pytest.mark.parametrize(
+    ("container", "port", "callers"),
+    [("backend", 8080, ["worker"]), ("frontend", 80, []), ("worker", 9000, [])],
+)
+def test_a_service_admits_its_load_balancers_and_internal_callers_on_its_port(
+    dev, container, port, callers
 ):
     shared = _logical_id(
         dev,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": "Shared by the load balancers of every service"},
     )
-    own = _logical_id(
-        dev,
-        "AWS::EC2::SecurityGroup",
-        {"GroupDescription": Match.string_like_regexp(f"^{container} tasks")},
-    )
+    own = _task_group(dev, container)
 
     rules = [
         r["Properties"]
         for r in dev.find_resources("AWS::EC2::SecurityGroupIngress").values()
-        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [own, "GroupId"]}
+        if r["Properties"]["GroupId"] == own
     ]
-    inline = dev.find_resources("AWS::EC2::SecurityGroup")[own]["Properties"]
+    inline = dev.find_resources("AWS::EC2::SecurityGroup")[own["Fn::GetAtt"][0]][
+        "Properties"
+    ]
 
     assert "SecurityGroupIngress" not in inline
-    assert len(rules) == 1
-    assert (rules[0]["FromPort"], rules[0]["ToPort"]) == (port, port)
-    assert rules[0]["SourceSecurityGroupId"] == {"Fn::GetAtt": [shared, "GroupId"]}
+    assert sorted(
+        (r["FromPort"], r["ToPort"], str(r["SourceSecurityGroupId"])) for r in rules
+    ) == sorted(
+        (port, port, str(source))
+        for source in [{"Fn::GetAtt": [shared, "GroupId"]}]
+        + [_task_group(dev, caller) for caller in callers]
+    )
 
 
 def test_every_container_dependency_names_its_condition(dev):
@@ -614,4 +629,90 @@ def test_the_stack_outputs_each_service_url(dev, service):
     dev.has_output(
         f"{service}Url",
         {"Value": {"Fn::Join": ["", ["http://", Match.object_like({})]]}},
+    )
+
+
+def test_the_environment_has_one_service_connect_namespace_named_after_it(templates):
+    for env, template in templates.items():
+        template.resource_count_is("AWS::ServiceDiscovery::HttpNamespace", 1)
+        template.has_resource_properties(
+            "AWS::ServiceDiscovery::HttpNamespace", {"Name": f"shop-{env}"}
+        )
+
+
+@pytest.mark.parametrize(
+    ("container", "port"), [("backend", 8080), ("frontend", 80), ("worker", 9000)]
+)
+def test_each_service_answers_service_connect_by_its_name_on_its_port(
+    dev, container, port
+):
+    namespace = _logical_id(
+        dev, "AWS::ServiceDiscovery::HttpNamespace", {"Name": "shop-dev"}
+    )
+
+    found = dev.find_resources(
+        "AWS::ECS::Service",
+        {
+            "Properties": {
+                "ServiceConnectConfiguration": {
+                    "Enabled": True,
+                    "Namespace": "shop-dev",
+                    "Services": [
+                        {
+                            "PortName": container,
+                            "DiscoveryName": container,
+                            "ClientAliases": [{"DnsName": container, "Port": port}],
+                        }
+                    ],
+                    "LogConfiguration": Match.object_like(
+                        {
+                            "LogDriver": "awslogs",
+                            "Options": Match.object_like(
+                                {"awslogs-stream-prefix": "service-connect"}
+                            ),
+                        }
+                    ),
+                }
+            },
+            "DependsOn": Match.array_with([namespace]),
+        },
+    )
+
+    assert list(found) == [_service_id(dev, container)]
+    dev.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "ContainerDefinitions": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "Name": container,
+                            "PortMappings": [
+                                Match.object_like(
+                                    {"ContainerPort": port, "Name": container}
+                                )
+                            ],
+                        }
+                    )
+                ]
+            )
+        },
+    )
+
+
+def test_internal_url_resolves_to_the_service_connect_name_and_port(dev):
+    dev.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "ContainerDefinitions": [
+                Match.object_like(
+                    {
+                        "Name": "worker",
+                        "Environment": [
+                            {"Name": "BACKEND_URL", "Value": "http://backend:8080/jobs"}
+                        ],
+                    }
+                )
+            ]
+        },
     )
