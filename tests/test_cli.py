@@ -107,7 +107,7 @@ def test_the_cdk_app_exits_2_naming_the_field_when_the_spec_is_bad(project, spec
         "error: deploy.yaml: services.frontend.helth_check: unknown key "
         "'helth_check'; did you mean 'health_check'? (allowed: build, containers, "
         "cpu, depends_on, desired_count, environment, health_check, image, memory, "
-        "port, secrets, task_role)",
+        "port, secrets, task_role, volumes)",
     ]
 
 
