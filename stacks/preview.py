@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
 import jsii
-from aws_cdk import Aspects, CfnResource, IAspect, RemovalPolicy, Tags
+from aws_cdk import Annotations, Aspects, Aws, CfnResource, IAspect, RemovalPolicy, Tags
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct, IConstruct
 
+from slipway.naming import pascal_case
 from slipway.preview import expiry, lean_deployment, make_preview, parse_expires_at
 from slipway.spec import Deployment, Spec
 from stacks.network import NetworkStack
 from stacks.services import ServicesStack
 
 SPOT_CAPACITY_PROVIDER = "FARGATE_SPOT"
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com"
+    r"(?:\.cn)?/(?P<name>[^:@]+)[:@]"
+)
+ECR_WARNING = "@aws-cdk/aws-ecs:ecrImageRequiresPolicy"
 
 
 class PreviewServicesStack(ServicesStack):
@@ -48,6 +56,27 @@ class PreviewServicesStack(ServicesStack):
                     capacity_provider=SPOT_CAPACITY_PROVIDER, weight=1
                 )
             ]
+
+        # Pushed images are referred to by name, so pulling them from a private
+        # ECR repository needs a grant to each task's execution role.
+        for name, service in deployment.services.items():
+            match = ECR_IMAGE.match(service.image or "")
+            if match is None:
+                continue
+            workload = self.workloads[name]
+            repository = ecr.Repository.from_repository_attributes(
+                self,
+                f"{pascal_case(name)}Repository",
+                repository_arn=(
+                    f"arn:{Aws.PARTITION}:ecr:{match['region']}:{match['account']}:"
+                    f"repository/{match['name']}"
+                ),
+                repository_name=match["name"],
+            )
+            repository.grant_pull(workload.task_definition.obtain_execution_role())
+            Annotations.of(workload.containers[name]).acknowledge_warning(
+                ECR_WARNING, "pull is granted on the repository to the execution role"
+            )
 
         Aspects.of(self).add(_DestroyedWithTheStack())
         for key, value in tags.items():

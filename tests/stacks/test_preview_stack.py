@@ -326,3 +326,37 @@ def test_cfn_lint_reports_no_errors_for_the_preview_template(templates, tmp_path
     findings = [line.split(":", 6) for line in result.stdout.splitlines()]
     assert [f for f in findings if len(f) == 7 and f[5].startswith("E")] == []
     assert result.returncode in (0, 4, 8, 12), result.stderr
+
+
+@pytest.mark.parametrize(
+    "repository", ["repository/shop/backend", "repository/shop/web"]
+)
+def test_each_task_may_pull_its_pushed_image_from_the_ecr_repository(
+    preview, repository
+):
+    preview.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": Match.array_with(["ecr:BatchGetImage"]),
+                                "Resource": {
+                                    "Fn::Join": [
+                                        "",
+                                        [
+                                            "arn:",
+                                            {"Ref": "AWS::Partition"},
+                                            f":ecr:us-east-1:123456789012:{repository}",
+                                        ],
+                                    ]
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
