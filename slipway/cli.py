@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from slipway import emulator, local
+from slipway import emulator, local, preview_cli
 from slipway.cdk import CdkError
 from slipway.errors import SlipwayError
 from slipway.spec import DEFAULT_SPEC_FILE, load_spec
@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="the port to start on (default: 5000, or a free one)"
     )
     emu.set_defaults(handler=_emulator)
+
+    preview_cli.add_commands(commands)
     return parser
 
 
