@@ -64,6 +64,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="how long after this deploy the preview expires, such as 12h or 3d "
         "(default: previews.ttl of the spec)",
     )
+    up.add_argument(
+        "--markdown",
+        type=Path,
+        help="also write the URLs and the cost as Markdown to this file",
+    )
     up.set_defaults(handler=_up)
 
     down = _action(
@@ -159,6 +164,8 @@ def _up(args: argparse.Namespace, console: Console) -> int:
     for name, url in deployed.urls.items():
         console.print(f"  {name}: {url}", soft_wrap=True)
     console.print(_cost_table(deployed.estimate, env_name))
+    if args.markdown:
+        args.markdown.write_text(_markdown(deployed, env_name), encoding="utf-8")
     console.print(
         f"It expires at {format_expires_at(preview.expires_at)} unless deployed again; "
         f"`slipway preview down --branch {preview.branch}` removes it now."
@@ -334,6 +341,33 @@ def _cost_table(estimate, env_name: str) -> Table:
         )
     table.add_row("total", "", "", "", f"${estimate.total:,.2f}")
     return table
+
+
+def _markdown(deployed: preview_lifecycle.DeployedPreview, env_name: str) -> str:
+    preview, estimate = deployed.preview, deployed.estimate
+    lines = [
+        f"### Preview `{preview.name}`",
+        "",
+        "| service | URL |",
+        "| --- | --- |",
+        *(f"| {name} | {url} |" for name, url in deployed.urls.items()),
+        "",
+        f"Estimated monthly cost: **${estimate.total:,.2f}** in {estimate.region} "
+        f"(prices as of {estimate.as_of}; the shared network of {env_name} is not "
+        "included).",
+        "",
+        "| item | quantity | unit | unit price | monthly |",
+        "| --- | ---: | --- | ---: | ---: |",
+        *(
+            f"| {line.item} | {line.quantity:,.1f} | {line.unit} | "
+            f"${line.unit_price:.6g} | ${line.monthly:,.2f} |"
+            for line in estimate.lines
+        ),
+        "",
+        f"Expires at {format_expires_at(preview.expires_at)} unless deployed again.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def _progress(console: Console):

@@ -51,6 +51,8 @@ class Snapshot:
 
     first: preview_lifecycle.DeployedPreview
     second_output: str
+    second_markdown: str
+    second_urls: dict[str, str]
     listed: list[preview_lifecycle.ListedPreview]
     stacks: list[str]
     balancers: list[str]
@@ -136,7 +138,18 @@ def snapshot(target, state, spec, project_state) -> Snapshot:
     # The second comes up through the command line, as CI runs it.
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        status = cli.main(["preview", "up", "--branch", SECOND, "--pr", "8"])
+        status = cli.main(
+            [
+                "preview",
+                "up",
+                "--branch",
+                SECOND,
+                "--pr",
+                "8",
+                "--markdown",
+                str(state / "preview.md"),
+            ]
+        )
     assert status == 0, printed.getvalue()
     clients = target.clients
     ecs = clients("ecs")
@@ -150,6 +163,10 @@ def snapshot(target, state, spec, project_state) -> Snapshot:
     return Snapshot(
         first=first,
         second_output=printed.getvalue(),
+        second_markdown=(state / "preview.md").read_text(),
+        second_urls=inventory.stack_outputs(
+            clients, f"slipway-local-preview-{preview_name(SECOND)}"
+        ),
         listed=preview_lifecycle.list_previews(target=target, app=APP, env_name=ENV),
         stacks=_stacks(clients),
         balancers=sorted(
@@ -213,6 +230,15 @@ def test_up_prints_the_urls_and_the_monthly_cost(snapshot):
     assert "Fargate vCPU, Spot" in output
     total = snapshot.first.estimate.total
     assert f"${total:,.2f}" in output
+
+
+def test_up_writes_the_urls_and_the_cost_as_markdown_for_the_pull_request(snapshot):
+    markdown = snapshot.second_markdown
+
+    assert markdown.startswith(f"### Preview `{preview_name(SECOND)}`")
+    assert f"| backend | {snapshot.second_urls['BackendUrl']} |" in markdown
+    assert f"| frontend | {snapshot.second_urls['FrontendUrl']} |" in markdown
+    assert f"**${snapshot.first.estimate.total:,.2f}**" in markdown
 
 
 def test_the_preview_cost_counts_spot_tasks_and_two_load_balancers(snapshot):
