@@ -22,4 +22,3 @@ def parse_duration(text: str) -> timedelta:
         raise DurationError(f"'{text}' is not a duration (allowed: {ALLOWED})")
     amount, unit = match.groups()
     return timedelta(**{UNITS[unit]: int(amount)})
-
