@@ -142,6 +142,17 @@ def up(
     """Deploy the preview's stack (and the base network, if it is missing)."""
     if target.emulated:
         _bootstrap_emulator(target, root, output.parent, progress)
+        if inventory.stack_exists(target.clients, preview.stack_name):
+            # NOTE: moto's stack updates lose resources it cannot update and
+            # register broken task definitions, so on the emulator a preview
+            # deployed again is replaced. On AWS it is updated in place.
+            progress(f"replacing {preview.stack_name}: the emulator cannot update it")
+            down(
+                target=target,
+                app=preview.app,
+                env_name=preview.env_name,
+                name=preview.name,
+            )
     progress(f"deploying {preview.stack_name}")
     arguments = [
         "deploy",

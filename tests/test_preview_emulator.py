@@ -179,7 +179,17 @@ def snapshot(target, state, spec, project_state) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def first_down(snapshot, target):
+def redeployed(snapshot, target, state, spec):
+    """The first preview deployed again, a day later in its life, with a new image."""
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=4)
+    deployed = _up(
+        target, state, spec, FIRST, expires_at=expires_at, image_tag="4567def"
+    )
+    return deployed, expires_at
+
+
+@pytest.fixture(scope="module")
+def first_down(redeployed, target):
     return preview_lifecycle.down(
         target=target, app=APP, env_name=ENV, name=preview_name(FIRST)
     )
@@ -268,6 +278,26 @@ def test_the_cdk_cli_names_the_same_stack_from_the_branch(spec, target):
     )
 
     assert f"slipway-local-preview-{preview_name(FIRST)}" in listed.split()
+
+
+def test_deploying_a_preview_again_moves_its_expiry_and_its_images(redeployed, target):
+    deployed, expires_at = redeployed
+    ecs = target.clients("ecs")
+
+    listed = preview_lifecycle.list_previews(target=target, app=APP, env_name=ENV)
+    images = {
+        container["image"]
+        for arn in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]
+        for container in ecs.describe_task_definition(taskDefinition=arn)[
+            "taskDefinition"
+        ]["containerDefinitions"]
+    }
+    (first,) = [p for p in listed if p.branch == FIRST]
+    assert len(listed) == 2
+    assert first.expires_at == expires_at
+    assert f"{ECR}/backend:4567def" in images
+    assert f"{ECR}/backend:{IMAGE_TAG}" not in images
+    assert set(deployed.urls) == {"backend", "frontend"}
 
 
 def test_taking_one_preview_down_leaves_nothing_of_it(first_down, target):
