@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
@@ -18,7 +21,7 @@ from slipway.preview import (
     lean_deployment,
     make_preview,
 )
-from slipway.preview_lifecycle import AWS, EMULATOR, TARGETS, Target
+from slipway.preview_lifecycle import Target, TargetKind
 from slipway.preview_names import preview_name
 from slipway.spec import Spec, load_spec, resolve
 
@@ -109,8 +112,8 @@ def _action(actions, name: str, summary: str, description: str | None = None):
     )
     parser.add_argument(
         "--target",
-        choices=TARGETS,
-        default=EMULATOR,
+        choices=[kind.value for kind in TargetKind],
+        default=TargetKind.EMULATOR.value,
         help="where previews live (default: %(default)s)",
     )
     parser.add_argument(
@@ -124,10 +127,26 @@ def _action(actions, name: str, summary: str, description: str | None = None):
     return parser
 
 
+def _aws_errors(handler):
+    """An AWS call that fails becomes one error line, not a traceback."""
+
+    @functools.wraps(handler)
+    def handle(args: argparse.Namespace, console: Console) -> int:
+        try:
+            return handler(args, console)
+        except (BotoCoreError, ClientError) as error:
+            raise SlipwayError(
+                f"--target {args.target}: the AWS call failed: {error}"
+            ) from None
+
+    return handle
+
+
 def _branch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", required=True, help="the git branch name, as it is")
 
 
+@_aws_errors
 def _up(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
@@ -173,12 +192,16 @@ def _up(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+@_aws_errors
 def _down(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
     name = preview_name(args.branch)
     root = _root()
-    if args.target == EMULATOR and emulator.running(emulator.state_dir(root)) is None:
+    if (
+        args.target == TargetKind.EMULATOR
+        and emulator.running(emulator.state_dir(root)) is None
+    ):
         console.print(
             f"The emulator is not running, so no preview of {args.branch} exists: "
             "nothing to destroy."
@@ -198,11 +221,15 @@ def _down(args: argparse.Namespace, console: Console) -> int:
     return _report_teardown(teardown, console)
 
 
+@_aws_errors
 def _list(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
     root = _root()
-    if args.target == EMULATOR and emulator.running(emulator.state_dir(root)) is None:
+    if (
+        args.target == TargetKind.EMULATOR
+        and emulator.running(emulator.state_dir(root)) is None
+    ):
         console.print("The emulator is not running, so no preview exists.")
         return EXIT_OK
     target = _target(args, spec, env_name, emulator.state_dir(root), console)
@@ -227,12 +254,16 @@ def _list(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+@_aws_errors
 def _gc(args: argparse.Namespace, console: Console) -> int:
     max_age = _duration(args.max_age, "--max-age")
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
     root = _root()
-    if args.target == EMULATOR and emulator.running(emulator.state_dir(root)) is None:
+    if (
+        args.target == TargetKind.EMULATOR
+        and emulator.running(emulator.state_dir(root)) is None
+    ):
         console.print("The emulator is not running, so no preview exists.")
         return EXIT_OK
     target = _target(args, spec, env_name, emulator.state_dir(root), console)
@@ -281,7 +312,7 @@ def _report_teardown(teardown, console: Console) -> int:
 
 def _base_environment(spec: Spec, label: str, args: argparse.Namespace) -> str:
     """The environment previews sit on: given, or the default for the target."""
-    wanted = args.target == EMULATOR
+    wanted = args.target == TargetKind.EMULATOR
     allowed = [
         name for name, env in spec.environments.items() if env.emulator == wanted
     ]
@@ -312,8 +343,9 @@ def _base_environment(spec: Spec, label: str, args: argparse.Namespace) -> str:
 def _target(
     args: argparse.Namespace, spec: Spec, env_name: str, state: Path, console: Console
 ) -> Target:
-    if args.target == AWS:
-        return preview_lifecycle.aws_target(spec.environments[env_name].region)
+    if args.target == TargetKind.AWS:
+        region = spec.environments[env_name].region or os.environ.get("AWS_REGION")
+        return preview_lifecycle.aws_target(region, env_name=env_name)
     return preview_lifecycle.emulator_target(state, args.port, _progress(console))
 
 

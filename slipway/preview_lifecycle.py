@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import boto3
@@ -31,9 +32,14 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
-EMULATOR = "emulator"
-AWS = "aws"
-TARGETS = (EMULATOR, AWS)
+
+class TargetKind(StrEnum):
+    """Where previews live."""
+
+    EMULATOR = "emulator"
+    AWS = "aws"
+
+
 # Inactive ECS services and task definitions stay listed for a while after their
 # deletion, on AWS as on the emulator, and cost nothing.
 _GONE_ECS_STATUSES = {"INACTIVE", "DELETE_IN_PROGRESS", "DRAINING"}
@@ -43,7 +49,7 @@ _GONE_ECS_STATUSES = {"INACTIVE", "DELETE_IN_PROGRESS", "DRAINING"}
 class Target:
     """Where previews live: the emulator or an AWS account, and how to reach it."""
 
-    kind: str
+    kind: TargetKind
     clients: inventory.Clients
     region: str
     # What the CDK CLI needs on top of the process environment to reach the target.
@@ -51,7 +57,7 @@ class Target:
 
     @property
     def emulated(self) -> bool:
-        return self.kind == EMULATOR
+        return self.kind == TargetKind.EMULATOR
 
 
 @dataclass(frozen=True)
@@ -103,23 +109,23 @@ def emulator_target(state: Path, port: int | None, progress: Progress) -> Target
         f"emulator {'started' if started else 'already running'} at {running.endpoint}"
     )
     return Target(
-        kind=EMULATOR,
+        kind=TargetKind.EMULATOR,
         clients=local.clients_for(running),
         region=emulator.REGION,
         cdk_environment=running.aws_environment(),
     )
 
 
-def aws_target(region: str | None) -> Target:
+def aws_target(region: str | None, *, env_name: str) -> Target:
     """The AWS account of the ambient credentials (environment, profile or role)."""
     session = boto3.Session(region_name=region) if region else boto3.Session()
     if session.region_name is None:
         raise SlipwayError(
-            "--target aws: no region (allowed: set environments.ENV.region in "
-            "deploy.yaml, or AWS_REGION)"
+            f"--target aws: no region (allowed: environments.{env_name}.region in "
+            "the spec, AWS_REGION or AWS_DEFAULT_REGION)"
         )
     return Target(
-        kind=AWS,
+        kind=TargetKind.AWS,
         clients=session.client,
         region=session.region_name,
         cdk_environment={

@@ -145,3 +145,38 @@ def test_the_installed_command_exits_2_without_a_traceback():
         "error: --branch: '!!!' has no letter or digit (allowed: a git branch name "
         "with at least one letter or digit, such as feature/login)"
     )
+
+
+def test_an_aws_call_that_fails_is_one_error_line_without_a_traceback(
+    capsys, monkeypatch
+):
+    # Nothing listens on port 9 of this machine: the call fails fast, offline.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:9")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
+    status = cli.main(["preview", "list", "--target", "aws"])
+
+    err = capsys.readouterr().err.strip()
+    assert status == 2
+    assert err.startswith(
+        "error: --target aws: the AWS call failed: Could not connect to the endpoint "
+        'URL: "http://localhost:9/"'
+    )
+    assert len(err.splitlines()) == 1
+
+
+def test_aws_without_a_region_names_where_to_set_one(capsys, monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+
+    status = cli.main(["preview", "list", "--target", "aws"])
+
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --target aws: no region (allowed: environments.dev.region in the "
+        "spec, AWS_REGION or AWS_DEFAULT_REGION)"
+    )
