@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,8 +45,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     preview = commands.add_parser(
         "preview",
         help="preview environments, one per branch",
-        description="Preview environments: one lean copy of the services per "
-        "branch, on the network and cluster of a base environment.",
+        description=textwrap.fill(
+            "Preview environments: one lean copy of the services per branch, on "
+            "the network and cluster of a base environment."
+        ),
         epilog=LIMITS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -106,7 +109,7 @@ def _action(actions, name: str, summary: str, description: str | None = None):
     parser = actions.add_parser(
         name,
         help=summary,
-        description=description or f"{summary[0].upper()}{summary[1:]}.",
+        description=textwrap.fill(description or f"{summary[0].upper()}{summary[1:]}."),
         epilog=LIMITS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
