@@ -3,6 +3,7 @@
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 VENV_BIN = Path(sys.prefix) / "bin"
@@ -16,6 +17,7 @@ import aws_cdk as cdk  # noqa: E402
 from slipway.errors import SlipwayError  # noqa: E402
 from slipway.spec import DEFAULT_SPEC_FILE, load_spec, resolve  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
+from stacks.preview import add_preview  # noqa: E402
 from stacks.services import ServicesStack  # noqa: E402
 
 
@@ -58,6 +60,23 @@ def build(app: cdk.App) -> None:
     for scope in (network, services):
         cdk.Tags.of(scope).add("app", spec.app)
         cdk.Tags.of(scope).add("environment", env_name)
+
+    # NOTE: a preview comes beside the base stacks, not instead of them, so that the
+    # network stack keeps the same exports, and so the same template.
+    if (branch := app.node.try_get_context("preview")) is not None:
+        add_preview(
+            app,
+            spec=spec,
+            deployment=deployment,
+            network=network,
+            spec_label=path.name,
+            branch=str(branch),
+            pull_request=app.node.try_get_context("pr"),
+            image_tag=app.node.try_get_context("image-tag"),
+            expires_at=app.node.try_get_context("expires-at"),
+            now=datetime.now(UTC),
+            env=aws_env,
+        )
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from slipway import emulator, local
+from slipway import emulator, local, preview_cli
 from slipway.cdk import CdkError
 from slipway.errors import SlipwayError
 from slipway.spec import DEFAULT_SPEC_FILE, load_spec
@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="the port to start on (default: 5000, or a free one)"
     )
     emu.set_defaults(handler=_emulator)
+
+    preview_cli.add_commands(commands)
     return parser
 
 

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from slipway.errors import Problem, SpecError, problems_from_validation
+from slipway.preview_spec import Previews, check_previews
 
 DEFAULT_SPEC_FILE = "deploy.yaml"
 
@@ -239,6 +240,7 @@ class Spec(_Strict):
     app: Name
     environments: dict[str, Environment] = Field(min_length=1)
     services: dict[str, Service] = Field(min_length=1)
+    previews: Previews = Previews()
 
 
 class ResolvedService(_Strict):
@@ -402,6 +404,7 @@ def _check_rules(spec: Spec, root: Path) -> list[Problem]:
     problems += _check_service_dependencies(spec)
     for env_name, env in spec.environments.items():
         problems += _check_environment_block(spec, env_name, env)
+    problems += check_previews(spec)
     return problems
 
 
