@@ -42,6 +42,7 @@ test: setup services-setup lint
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/preview.py
 
 clean:
 	-$(BIN)/slipway emulator stop

@@ -126,6 +126,9 @@ def add_preview(
             deployment, spec.previews, preview.image_tag, label=spec_label
         ),
         network=network,
+        # Cloud Map namespace names are unique in an account and region: the base
+        # environment already holds `APP-ENV`.
+        namespace_name=preview.stack_name,
         tags=preview.tags(),
         description=f"{spec.app} {deployment.env_name}: preview {preview.name}",
         **kwargs,

@@ -31,6 +31,7 @@ class ServicesStack(Stack):
         *,
         deployment: Deployment,
         network: NetworkStack,
+        namespace_name: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -68,7 +69,7 @@ class ServicesStack(Stack):
         self.namespace = servicediscovery.HttpNamespace(
             self,
             "Namespace",
-            name=f"{deployment.app}-{deployment.env_name}",
+            name=namespace_name or f"{deployment.app}-{deployment.env_name}",
             description=f"Service Connect names of {deployment.app} "
             f"{deployment.env_name}",
         )

@@ -257,6 +257,7 @@ def test_the_adapter_fills_every_gap_it_names(adapter):
     assert adapter == [
         "Stack outputs",
         *(model.__name__ for model in emulator_adapter.DELETERS),
+        *(f"{model.__name__} attributes" for model in emulator_adapter.ATTRIBUTES),
     ]
 
 

@@ -95,6 +95,19 @@ def test_the_network_stack_is_the_same_with_or_without_a_preview(
     assert templates["shop-staging-network"] == without["shop-staging-network"]
 
 
+def test_a_preview_names_its_service_connect_namespace_apart_from_its_base(
+    templates, preview
+):
+    base = Template.from_json(templates["shop-staging-services"])
+
+    base.has_resource_properties(
+        "AWS::ServiceDiscovery::HttpNamespace", {"Name": "shop-staging"}
+    )
+    preview.has_resource_properties(
+        "AWS::ServiceDiscovery::HttpNamespace", {"Name": PREVIEW_STACK}
+    )
+
+
 def test_a_preview_has_no_network_or_cluster_of_its_own(preview):
     preview.resource_count_is("AWS::EC2::VPC", 0)
     preview.resource_count_is("AWS::EC2::NatGateway", 0)
