@@ -153,6 +153,7 @@ class ServiceWorkload(Construct):
             memory_limit_mib=service.memory,
             task_role=task_role,
         )
+        self.task_policy: iam.Policy | None = None
 
         self.containers: dict[str, ecs.ContainerDefinition] = {}
         main = self._add_container(
@@ -227,6 +228,20 @@ class ServiceWorkload(Construct):
     @property
     def cfn_service(self) -> CfnResource:
         return self.service.node.default_child
+
+    def add_to_task_policy(self, *statements: iam.PolicyStatement) -> iam.Policy:
+        """Grant this service's tasks permissions, in a policy of the service's own.
+
+        Not the role's default policy: on a shared role a review can then name the
+        service each permission is for. Made on first use, since a policy without
+        statements is refused once the ECS service depends on the role.
+        """
+        if self.task_policy is None:
+            self.task_policy = iam.Policy(
+                self, "TaskPolicy", roles=[self.task_definition.task_role]
+            )
+        self.task_policy.add_statements(*statements)
+        return self.task_policy
 
     def _add_container(
         self,
