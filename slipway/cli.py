@@ -14,6 +14,7 @@ from rich.table import Table
 from slipway import emulator, local
 from slipway.cdk import CdkError
 from slipway.errors import SlipwayError
+from slipway.review import command as review_command
 from slipway.spec import DEFAULT_SPEC_FILE, load_spec
 
 EXIT_OK = 0
@@ -112,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, help="the port to start on (default: 5000, or a free one)"
     )
     emu.set_defaults(handler=_emulator)
+
+    review_command.register(commands)
     return parser
 
 
