@@ -200,7 +200,12 @@ def parse(text: str) -> tuple[list[Change], int]:
         if section == "Resources":
             name = words[0] if words else kind
         else:
-            kind, name = section.rstrip("s"), kind
+            singular = (section or "").rstrip("s")
+            if kind == singular and words:
+                name = words[0].rstrip(":")
+            else:
+                name = kind
+            kind = singular
         properties = _properties(body)
         if action == "~" and body and not any(properties.values()):
             hidden += 1
