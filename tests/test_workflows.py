@@ -1,0 +1,72 @@
+"""The GitHub workflows: valid against GitHub's schema, and wired to slipway."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from slipway.review.markdown import MARKER
+from tests.conftest import REPO
+
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
+
+
+def _review() -> dict:
+    return yaml.safe_load((REPO / ".github" / "workflows" / "review.yml").read_text())
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_the_workflow_validates_against_the_github_workflow_schema(workflow):
+    result = subprocess.run(
+        [
+            str(CHECK_JSONSCHEMA),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflow),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_review_runs_on_pull_requests_and_may_write_code_scanning_results():
+    workflow = _review()
+
+    # PyYAML reads the bare key `on` as True.
+    assert "pull_request" in workflow[True]
+    assert workflow["permissions"]["security-events"] == "write"
+    assert workflow["permissions"]["pull-requests"] == "write"
+
+
+def test_the_review_posts_one_comment_found_again_by_the_digest_marker():
+    steps = _review()["jobs"]["review"]["steps"]
+
+    (comment,) = [
+        s for s in steps if s.get("uses", "").startswith("actions/github-script")
+    ]
+    script = comment["with"]["script"]
+    assert f'const marker = "{MARKER}";' in script
+    assert "updateComment" in script
+    assert "createComment" in script
+
+
+def test_the_review_uploads_the_sarif_it_writes():
+    steps = _review()["jobs"]["review"]["steps"]
+
+    (upload,) = [
+        s
+        for s in steps
+        if s.get("uses", "").startswith("github/codeql-action/upload-sarif")
+    ]
+    (review,) = [s for s in steps if s.get("id") == "review"]
+    assert upload["with"]["sarif_file"] == "review.sarif"
+    assert "--format sarif --output review.sarif" in review["run"]
+    assert "--format md --output review.md" in review["run"]
