@@ -201,10 +201,7 @@ def parse(text: str) -> tuple[list[Change], int]:
             name = words[0] if words else kind
         else:
             singular = (section or "").rstrip("s")
-            if kind == singular and words:
-                name = words[0].rstrip(":")
-            else:
-                name = kind
+            name = words[0].rstrip(":") if kind == singular and words else kind
             kind = singular
         properties = _properties(body)
         if action == "~" and body and not any(properties.values()):
