@@ -14,6 +14,7 @@ from rich.table import Table
 from slipway import emulator, local, preview_cli
 from slipway.cdk import CdkError
 from slipway.errors import SlipwayError
+from slipway.review import command as review_command
 from slipway.spec import DEFAULT_SPEC_FILE, load_spec
 
 EXIT_OK = 0
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     emu.set_defaults(handler=_emulator)
 
     preview_cli.add_commands(commands)
+    review_command.register(commands)
     return parser
 
 

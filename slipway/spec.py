@@ -218,6 +218,9 @@ class ServiceOverride(_Strict):
     cpu: int | None = None
     memory: int | None = None
     image: str | None = None
+    # NOTE: the load balancers share one security group, so a service's own list
+    # reaches every service's load balancer; `slipway review` reports that.
+    allowed_cidrs: list[str] | None = Field(default=None, min_length=1)
 
 
 class Environment(_Strict):
@@ -253,6 +256,7 @@ class ResolvedService(_Strict):
     cpu: int
     memory: int
     desired_count: int
+    allowed_cidrs: list[str]
 
 
 class Deployment(_Strict):
@@ -323,6 +327,7 @@ def resolve(spec: Spec, env_name: str, root: Path) -> Deployment:
                 if override.desired_count is None
                 else override.desired_count
             ),
+            allowed_cidrs=override.allowed_cidrs or env.allowed_cidrs,
         )
     return Deployment(
         app=spec.app, env_name=env_name, env=env, services=services, root=root
@@ -732,17 +737,7 @@ def _check_environment_block(
                 f"(allowed: {allowed})",
             )
         )
-    for i, cidr in enumerate(env.allowed_cidrs):
-        try:
-            ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            problems.append(
-                Problem(
-                    f"{where}.allowed_cidrs[{i}]",
-                    f"'{cidr}' is not a CIDR block (allowed: such as 203.0.113.0/24 or "
-                    "0.0.0.0/0, with no host bits set)",
-                )
-            )
+    problems += _check_cidrs(f"{where}.allowed_cidrs", env.allowed_cidrs)
     for name, override in env.services.items():
         at = f"{where}.services.{name}"
         if name not in spec.services:
@@ -751,11 +746,28 @@ def _check_environment_block(
                 Problem(at, f"'{name}' is not a service (allowed: {allowed})")
             )
             continue
+        problems += _check_cidrs(f"{at}.allowed_cidrs", override.allowed_cidrs or [])
         service = spec.services[name]
         if override.cpu is not None or override.memory is not None:
             cpu = override.cpu or service.cpu
             memory = override.memory or service.memory
             problems += _check_sizes(cpu, memory, at)
+    return problems
+
+
+def _check_cidrs(where: str, cidrs: list[str]) -> list[Problem]:
+    problems = []
+    for i, cidr in enumerate(cidrs):
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"{where}[{i}]",
+                    f"'{cidr}' is not a CIDR block (allowed: such as 203.0.113.0/24 or "
+                    "0.0.0.0/0, with no host bits set)",
+                )
+            )
     return problems
 
 

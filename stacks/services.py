@@ -20,6 +20,9 @@ from stacks.web_service import (
     internal_url,
 )
 
+# Template metadata on each load balancer: the CIDR blocks its service is meant for.
+ALLOWED_CIDRS_METADATA = "slipway:allowedCidrs"
+
 
 class ServicesStack(Stack):
     """Every service of one environment, on the network of a NetworkStack."""
@@ -56,7 +59,13 @@ class ServicesStack(Stack):
             allow_all_outbound=False,
         )
         listener_ports = [HTTP_PORT, HTTPS_PORT] if env.certificate_arn else [HTTP_PORT]
-        for cidr in env.allowed_cidrs:
+        # The group is shared: a block one service admits reaches every load balancer.
+        admitted = dict.fromkeys(
+            cidr
+            for service in deployment.services.values()
+            for cidr in service.allowed_cidrs
+        )
+        for cidr in admitted:
             peer = ec2.Peer.ipv4(cidr) if ":" not in cidr else ec2.Peer.ipv6(cidr)
             for port in listener_ports:
                 self.load_balancer_security_group.add_ingress_rule(
@@ -88,6 +97,12 @@ class ServicesStack(Stack):
             )
             for name, service in deployment.services.items()
         }
+        for name, endpoint in self.endpoints.items():
+            # Kept in the template so that a review can tell a load balancer meant
+            # for a few blocks from the wider set the shared group admits.
+            endpoint.load_balancer.node.default_child.add_metadata(
+                ALLOWED_CIDRS_METADATA, deployment.services[name].allowed_cidrs
+            )
         urls = {name: endpoint.url for name, endpoint in self.endpoints.items()}
         addresses = {
             name: {

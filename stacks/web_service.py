@@ -162,6 +162,7 @@ class ServiceWorkload(Construct):
             memory_limit_mib=service.memory,
             task_role=task_role,
         )
+        self.task_policy: iam.Policy | None = None
 
         self.containers: dict[str, ecs.ContainerDefinition] = {}
         main = self._add_container(
@@ -311,6 +312,20 @@ class ServiceWorkload(Construct):
                     )
                 )
         return volumes
+
+    def add_to_task_policy(self, *statements: iam.PolicyStatement) -> iam.Policy:
+        """Grant this service's tasks permissions, in a policy of the service's own.
+
+        Not the role's default policy: on a shared role a review can then name the
+        service each permission is for. Made on first use, since a policy without
+        statements is refused once the ECS service depends on the role.
+        """
+        if self.task_policy is None:
+            self.task_policy = iam.Policy(
+                self, "TaskPolicy", roles=[self.task_definition.task_role]
+            )
+        self.task_policy.add_statements(*statements)
+        return self.task_policy
 
     def _add_container(
         self,

@@ -285,6 +285,14 @@ BAD_INPUTS = [
     ),
     pytest.param(
         "environments.dev.services",
+        {"backend": {"allowed_cidrs": ["203.0.113.7/24"]}},
+        "deploy.yaml: environments.dev.services.backend.allowed_cidrs[0]: "
+        "'203.0.113.7/24' is not a CIDR block (allowed: such as 203.0.113.0/24 or "
+        "0.0.0.0/0, with no host bits set)",
+        id="override-cidr-host-bits",
+    ),
+    pytest.param(
+        "environments.dev.services",
         {"backend": {"cpu": 512, "memory": 512}},
         "deploy.yaml: environments.dev.services.backend.memory: 512 MiB is not offered "
         "with cpu 512 (allowed: 1024, 2048, 3072, 4096)",
@@ -446,3 +454,26 @@ def test_a_dependency_s_url_may_reach_any_container_of_the_task(
     spec, _ = load_spec(write_spec(project, spec_dict))
 
     assert spec.services["frontend"].depends_on == {"backend": Condition.HEALTHY}
+
+
+@pytest.mark.parametrize(
+    ("override", "backend", "frontend"),
+    [
+        ({}, ["0.0.0.0/0"], ["0.0.0.0/0"]),
+        (
+            {"backend": {"allowed_cidrs": ["10.0.0.0/8"]}},
+            ["10.0.0.0/8"],
+            ["0.0.0.0/0"],
+        ),
+    ],
+)
+def test_a_service_admits_the_environment_cidrs_unless_the_environment_narrows_it(
+    project, spec_dict, override, backend, frontend
+):
+    spec_dict["environments"]["dev"]["services"] = override
+    spec, path = load_spec(write_spec(project, spec_dict))
+
+    deployment = resolve(spec, "dev", path.parent)
+
+    assert deployment.services["backend"].allowed_cidrs == backend
+    assert deployment.services["frontend"].allowed_cidrs == frontend

@@ -1,0 +1,1 @@
+"""`slipway review`: a digest of one environment's infrastructure, for reviewers."""
