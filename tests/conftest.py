@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -50,10 +51,32 @@ def spec_dict() -> dict:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A folder with the build contexts BASE_SPEC names."""
+    return make_build_contexts(tmp_path)
+
+
+@pytest.fixture(scope="module", name="state")
+def emulator_state(tmp_path_factory):
+    """The state folder of an emulator of the test module's own, stopped after it."""
+    from slipway import emulator
+
+    folder = tmp_path_factory.mktemp("emulator")
+    yield folder
+    emulator.stop(folder)
+
+
+def make_build_contexts(folder: Path) -> Path:
+    """Give `folder` the build contexts BASE_SPEC names, each with a Dockerfile."""
     for name in ("backend", "frontend"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
-    return tmp_path
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    return folder
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
 
 
 def write_spec(folder: Path, spec: dict) -> Path:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from slipway import emulator, inventory, local
 from slipway.spec import load_spec
-from tests.conftest import REPO
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def state(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("emulator")
-    yield folder
-    emulator.stop(folder)
+from tests.conftest import REPO, free_port
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +23,7 @@ def deployed(state, spec):
         spec=loaded,
         spec_path=path.resolve(),
         env_name="local",
-        port=_free_port(),
+        port=free_port(),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +14,7 @@ from slipway import cdk, cli, emulator, inventory, preview_lifecycle
 from slipway.preview import make_preview
 from slipway.preview_names import preview_name
 from slipway.spec import load_spec
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 APP = "slipway"
 ENV = "local"
@@ -39,12 +38,6 @@ DECOYS = {
 DECOY_TEMPLATE = {"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup"}}}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """The emulator right after both previews came up."""
@@ -61,20 +54,13 @@ class Snapshot:
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("emulator")
-    yield folder
-    emulator.stop(folder)
-
-
-@pytest.fixture(scope="module")
 def spec():
     return load_spec(REPO / "deploy.yaml")
 
 
 @pytest.fixture(scope="module")
 def target(state):
-    return preview_lifecycle.emulator_target(state, _free_port(), lambda _: None)
+    return preview_lifecycle.emulator_target(state, free_port(), lambda _: None)
 
 
 @pytest.fixture(scope="module")

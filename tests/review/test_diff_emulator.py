@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import yaml
 
-from slipway import emulator, local
+from slipway import local
 from slipway.review.report import review
 from slipway.spec import load_spec
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 NEW_TAG = "slipway/frontend:next"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def state(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("emulator")
-    yield folder
-    emulator.stop(folder)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +22,7 @@ def deployed(state):
         spec=spec,
         spec_path=path.resolve(),
         env_name="local",
-        port=_free_port(),
+        port=free_port(),
     )
 
 

@@ -13,7 +13,7 @@ from slipway.review.synth import CLI_CONTEXT
 from slipway.review.template import read_assembly
 from slipway.spec import load_spec, resolve
 from stacks.services import ServicesStack
-from tests.conftest import BASE_SPEC, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, write_spec
 
 NOTES_BUCKET = "arn:aws:s3:::shop-notes/*"
 
@@ -28,9 +28,7 @@ def digests(tmp_path_factory) -> dict[str, digest.ServiceDigest]:
     import app as slipway_app
 
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     spec = copy.deepcopy(BASE_SPEC)
     backend = spec["services"]["backend"]
     backend["secrets"] = {"DB_PASSWORD": {"ssm": "/shop/db-password"}}

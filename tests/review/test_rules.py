@@ -13,7 +13,7 @@ from slipway.review.findings import Severity
 from slipway.review.synth import synthesize
 from slipway.review.template import StackTemplate, read_assembly
 from slipway.spec import load_spec, resolve
-from tests.conftest import BASE_SPEC, REPO, write_spec
+from tests.conftest import BASE_SPEC, REPO, make_build_contexts, write_spec
 
 SERVICE = {
     "Type": "AWS::ECS::Service",
@@ -224,9 +224,7 @@ def test_plain_settings_and_computed_values_are_not_flagged_as_secrets(name, val
 def narrowed(tmp_path_factory) -> list[StackTemplate]:
     """dev with only the backend narrowed to an office block, synthesized once."""
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     spec = copy.deepcopy(BASE_SPEC)
     spec["environments"]["dev"] = {
         "allowed_cidrs": ["0.0.0.0/0"],
@@ -270,9 +268,7 @@ def preview(tmp_path_factory) -> list[StackTemplate]:
     import app as slipway_app
 
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     spec = copy.deepcopy(BASE_SPEC)
     spec["environments"]["pr-7"] = {"removal_policy": "retain"}
     path = write_spec(folder, spec)

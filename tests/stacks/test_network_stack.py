@@ -5,16 +5,14 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import BASE_SPEC, synth, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, synth, write_spec
 
 
 @pytest.fixture(scope="module")
 def networks(tmp_path_factory) -> dict[int, Template]:
     """The network template with no NAT gateway and with one."""
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     spec = {**BASE_SPEC, "environments": {"lean": {"nat_gateways": 0}, "full": {}}}
     path = write_spec(folder, spec)
     return {

@@ -15,7 +15,7 @@ from aws_cdk.assertions import Match, Template
 from slipway.cost import estimate
 from slipway.errors import SlipwayError
 from slipway.preview_names import preview_name
-from tests.conftest import BASE_SPEC, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, write_spec
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 BRANCH = "feature/ABC-123#7!"
@@ -59,9 +59,7 @@ def _synth(folder, env_name: str, spec: dict = SPEC, **context) -> dict[str, dic
     """The app's templates by stack name, for one environment and context."""
     import app as slipway_app
 
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir(exist_ok=True)
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     path = write_spec(folder, spec)
     cdk_app = cdk.App(
         context={"env": env_name, "spec": str(path), **context},

@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from stacks.services import ALLOWED_CIDRS_METADATA, ServicesStack
-from tests.conftest import BASE_SPEC, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, write_spec
 
 OFFICE = "203.0.113.0/24"
 
@@ -19,9 +19,7 @@ def app(tmp_path_factory) -> cdk.App:
     import app as slipway_app
 
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     spec = {**BASE_SPEC, "environments": {**BASE_SPEC["environments"]}}
     spec["environments"]["dev"] = {
         "allowed_cidrs": ["0.0.0.0/0"],

@@ -7,7 +7,7 @@ import copy
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import BASE_SPEC, synth, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, synth, write_spec
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 
@@ -62,9 +62,7 @@ RICH_SPEC["services"]["worker"] = {
 def templates(tmp_path_factory) -> dict[str, dict[str, Template]]:
     """The rich spec synthesized for dev and prod, once for the module."""
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     path = write_spec(folder, RICH_SPEC)
     return {
         env: synth(path, env, tmp_path_factory.mktemp(env))[f"shop-{env}-services"]

@@ -7,7 +7,7 @@ import copy
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import BASE_SPEC, synth, write_spec
+from tests.conftest import BASE_SPEC, make_build_contexts, synth, write_spec
 
 VOLUME_SPEC = copy.deepcopy(BASE_SPEC)
 VOLUME_SPEC["environments"]["prod"] = {"removal_policy": "retain"}
@@ -36,9 +36,7 @@ WRITE = "elasticfilesystem:ClientWrite"
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict[str, Template]:
     folder = tmp_path_factory.mktemp("project")
-    for name in ("backend", "frontend"):
-        (folder / name).mkdir()
-        (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
+    make_build_contexts(folder)
     path = write_spec(folder, VOLUME_SPEC)
     return {
         env: synth(path, env, tmp_path_factory.mktemp(env))[f"shop-{env}-services"]
