@@ -27,10 +27,14 @@ def build(app: cdk.App) -> None:
     env_name = app.node.try_get_context("env")
     if env_name not in spec.environments:
         allowed = ", ".join(spec.environments)
-        shown = f"'{env_name}'" if env_name else "nothing"
+        chosen = (
+            f"'{env_name}' is not an environment in {path.name}"
+            if env_name
+            else f"no environment of {path.name} is chosen"
+        )
         raise SlipwayError(
-            f"{path.name}: environments: -c env={env_name or ''} names {shown} "
-            f"(allowed: {allowed}); choose one with `cdk deploy -c env=NAME`"
+            f"-c env: {chosen} (allowed: {allowed}); choose one with "
+            "`cdk deploy -c env=NAME`"
         )
     deployment = resolve(spec, env_name, path.resolve().parent)
     env = deployment.env

@@ -82,21 +82,48 @@ def _describe(item: dict, root: type[BaseModel]) -> str:
             f"{_show(value)} is not allowed (allowed: {expected.replace(' or ', ', ')})"
         )
     if kind == "string_pattern_mismatch":
-        return f"{_show(value)} does not have the expected form (pattern {ctx.get('pattern')})"
+        described = _description_at(root, loc) or f"text matching {ctx.get('pattern')}"
+        return f"{_show(value)} is not allowed (allowed: {described})"
     if kind == "too_short":
         return f"must not be empty (got {_show(value)})"
     if kind == "value_error":
         return str(ctx.get("error", item["msg"]))
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        allowed = _fields_at(root, loc)
+        keys = f" with the keys {', '.join(allowed)}" if allowed else ""
+        return f"{_show(value)} is not allowed (allowed: a mapping{keys})"
+    if kind == "string_type" and isinstance(value, int | float | bool):
+        kind_read = "true or false" if isinstance(value, bool) else "a number"
+        return (
+            f"{_show(value)} was read as {kind_read}, not text (allowed: text; quote "
+            f"it, as in '{_show(value)}')"
+        )
     expected = item["msg"].removeprefix("Input should be ").rstrip(".")
-    return f"{_show(value)} is not valid (allowed: {expected})"
+    for pydantic_words, ours in _EXPECTED.items():
+        expected = expected.replace(pydantic_words, ours)
+    return f"{_show(value)} is not allowed (allowed: {expected})"
+
+
+# pydantic's names for what a field expects, and how deploy.yaml's readers say it.
+_EXPECTED = {
+    "a valid dictionary": "a mapping",
+    "a valid integer": "a whole number",
+    "a valid string": "text",
+    "a valid list": "a list",
+    "a valid boolean": "true or false",
+}
 
 
 def _show(value: object) -> str:
     if isinstance(value, str):
         return f"'{value}'"
-    if isinstance(value, dict | list):
-        return f"a {type(value).__name__}"
-    return str(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _dotted(loc: tuple) -> str:
@@ -127,6 +154,22 @@ def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
 def _fields_at(root: type[BaseModel], loc: tuple) -> list[str]:
     model = _model_at(root, loc)
     return sorted(model.model_fields) if model else []
+
+
+def _description_at(root: type[BaseModel], loc: tuple) -> str | None:
+    """The field's own description of the form it takes, if it has one."""
+    model = _model_at(root, loc[:-1])
+    field = model.model_fields.get(str(loc[-1])) if model else None
+    if field is None:
+        return None
+    # An optional field keeps its description on the alternative that has one.
+    inner = [
+        meta.description
+        for alternative in _alternatives(field.annotation)
+        for meta in typing.get_args(alternative)[1:]
+        if getattr(meta, "description", None)
+    ]
+    return field.description or next(iter(inner), None)
 
 
 def _bounds_at(root: type[BaseModel], loc: tuple) -> tuple[object, object]:

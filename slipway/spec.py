@@ -78,8 +78,32 @@ class Condition(StrEnum):
 # other service is stable" exists (a CloudFormation DependsOn).
 SERVICE_CONDITIONS = (Condition.START, Condition.HEALTHY)
 
-Port = Annotated[int, Field(ge=1, le=65535)]
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+# NOTE: strict, so that YAML's `true` or a quoted "8080" is refused rather than
+# quietly read as a number.
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+Count = Annotated[int, Field(strict=True)]
+Name = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        description="2 to 32 characters: lower-case letters, digits and dashes, "
+        "starting with a letter and ending with a letter or digit",
+    ),
+]
+ImageRef = Annotated[
+    str,
+    Field(
+        pattern=r"^\S+$",
+        description="an image reference such as repo:tag or "
+        "ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo:tag, without spaces",
+    ),
+]
+# Names that end like these hold where a secret is, or what it is called, not the
+# secret itself: TOKEN_URL, DB_SECRET_ARN, API_KEY_NAME.
+NOT_SECRET_SUFFIX = re.compile(
+    r"_(URL|URI|ARN|NAME|ID|PATH|FILE|HOST|ENDPOINT|REGION)$", re.I
+)
+STAGE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)", re.I | re.M)
 
 
 class _Strict(BaseModel):
@@ -97,7 +121,9 @@ class Build(_Strict):
 class HealthCheck(_Strict):
     """The load balancer's check of a service, plus an optional in-container check."""
 
-    path: str = Field(default="/", pattern=r"^/")
+    path: str = Field(
+        default="/", pattern=r"^/", description="a URL path starting with /"
+    )
     interval: int = Field(default=30, ge=5, le=300)
     timeout: int = Field(default=5, ge=2, le=120)
     healthy_threshold: int = Field(default=2, ge=2, le=10)
@@ -159,7 +185,7 @@ class Volume(_Strict):
 class Container(_Strict):
     """An extra container in a service's task: an init step or a sidecar."""
 
-    image: str | None = None
+    image: ImageRef | None = None
     build: Build | None = None
     command: list[str] | None = None
     essential: bool = True
@@ -186,13 +212,13 @@ class Container(_Strict):
 class Service(_Strict):
     """One deployable service: its task definition, ECS service and load balancer."""
 
-    image: str | None = None
+    image: ImageRef | None = None
     build: Build | None = None
     port: Port
     health_check: HealthCheck = HealthCheck()
-    cpu: int = 256
-    memory: int = 512
-    desired_count: int = Field(default=1, ge=0, le=1000)
+    cpu: Count = 256
+    memory: Count = 512
+    desired_count: Count = Field(default=1, ge=0, le=1000)
     environment: dict[str, str] = {}
     secrets: dict[str, SecretRef] = {}
     depends_on: dict[str, Condition] = {}
@@ -214,10 +240,10 @@ class Service(_Strict):
 class ServiceOverride(_Strict):
     """What an environment may change about a service."""
 
-    desired_count: int | None = Field(default=None, ge=0, le=1000)
-    cpu: int | None = None
-    memory: int | None = None
-    image: str | None = None
+    desired_count: Count | None = Field(default=None, ge=0, le=1000)
+    cpu: Count | None = None
+    memory: Count | None = None
+    image: ImageRef | None = None
     # NOTE: the load balancers share one security group, so a service's own list
     # reaches every service's load balancer; `slipway review` reports that.
     allowed_cidrs: list[str] | None = Field(default=None, min_length=1)
@@ -227,12 +253,24 @@ class Environment(_Strict):
     """One place the app is deployed to, chosen with `cdk deploy -c env=NAME`."""
 
     emulator: bool = False
-    account: str | None = Field(default=None, pattern=r"^\d{12}$")
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}$",
+        description="a 12-digit AWS account ID, quoted, such as '123456789012'",
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
+        description="an AWS region such as eu-west-1",
+    )
     log_retention_days: int = 7
     removal_policy: Literal["destroy", "retain"] = "destroy"
     allowed_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
-    certificate_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:acm:")
+    certificate_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:acm:",
+        description="an ACM certificate ARN, arn:aws:acm:REGION:ACCOUNT:certificate/ID",
+    )
     nat_gateways: int = Field(default=1, ge=0, le=2)
     services: dict[str, ServiceOverride] = {}
 
@@ -279,10 +317,16 @@ def load_spec(path: str | Path = DEFAULT_SPEC_FILE) -> tuple[Spec, Path]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError(
-            label, [Problem("", f"file not found at {path.resolve()}")]
-        ) from None
-    return parse_spec(text, label=label, root=path.resolve().parent), path
+        problem = f"file not found at {path.resolve()}"
+    except IsADirectoryError:
+        problem = f"{path.resolve()} is a directory (allowed: a YAML file)"
+    except UnicodeDecodeError as error:
+        problem = f"byte {error.start} is not UTF-8 (allowed: a file saved as UTF-8)"
+    except OSError as error:
+        problem = f"cannot be read: {error.strerror}"
+    else:
+        return parse_spec(text, label=label, root=path.resolve().parent), path
+    raise SpecError(label, [Problem("", problem)])
 
 
 def parse_spec(text: str, *, label: str, root: Path) -> Spec:
@@ -294,6 +338,9 @@ def parse_spec(text: str, *, label: str, root: Path) -> Spec:
         where = f"line {mark.line + 1}" if mark else "(unknown line)"
         problem = getattr(error, "problem", None) or str(error)
         raise SpecError(label, [Problem(where, f"not valid YAML: {problem}")]) from None
+    duplicates = _duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+    if duplicates:
+        raise SpecError(label, duplicates)
     if not isinstance(raw, dict):
         kind = type(raw).__name__
         got = "an empty file" if raw is None else f"a {kind}"
@@ -334,6 +381,11 @@ def resolve(spec: Spec, env_name: str, root: Path) -> Deployment:
     )
 
 
+def looks_secret(key: str) -> bool:
+    """Whether a variable name says it holds a secret, such as DB_PASSWORD."""
+    return bool(SECRET_LOOKING.search(key)) and not NOT_SECRET_SUFFIX.search(key)
+
+
 def references(value: str) -> list[tuple[str, str]]:
     """The `${service.attr}` references in an environment value, in order."""
     found = []
@@ -360,9 +412,40 @@ def volume_mounts(name: str, service: Service) -> dict[str, dict[str, Volume]]:
     }
 
 
+def _duplicate_keys(node: yaml.Node | None, path: str = "") -> list[Problem]:
+    """Keys given twice in one mapping: YAML would keep the last one silently."""
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            at = f"{path}.{key}" if path else key
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    Problem(
+                        at,
+                        f"is given twice, on lines {seen[key]} and {line} (allowed: "
+                        "each key once; YAML would keep only the last)",
+                    )
+                )
+            else:
+                seen[key] = line
+            problems += _duplicate_keys(value_node, at)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _duplicate_keys(item, f"{path}[{index}]")
+    return problems
+
+
 def _check_image_source(image: str | None, build: Build | None) -> None:
-    if (image is None) == (build is None):
-        raise ValueError("give exactly one of image or build")
+    if image is not None and build is not None:
+        raise ValueError("both image and build are given (allowed: exactly one)")
+    if image is None and build is None:
+        raise ValueError(
+            "neither image nor build is given (allowed: exactly one, such as "
+            "image: repo:tag or build: {context: DIR})"
+        )
 
 
 def _refuse_compose_short_syntax(value: object) -> object:
@@ -401,6 +484,13 @@ def _check_rules(spec: Spec, root: Path) -> list[Problem]:
                 f"{where}.containers.{container_name}", container.environment, spec
             )
         problems += environment_problems
+        problems += _check_names_once(where, service.environment, service.secrets)
+        for container_name, container in service.containers.items():
+            problems += _check_names_once(
+                f"{where}.containers.{container_name}",
+                container.environment,
+                container.secrets,
+            )
         # A broken reference is most likely the missing address: one error, not two.
         if not environment_problems:
             problems += _check_dependency_addresses(where, name, service, spec)
@@ -474,6 +564,18 @@ def _check_builds(where: str, service: Service, root: Path) -> list[Problem]:
                     f"{at}.build.dockerfile",
                     f"'{build.dockerfile}' does not exist in {build.context} "
                     f"(Dockerfiles there: {allowed})",
+                )
+            )
+            continue
+        dockerfile = context / build.dockerfile
+        stages = STAGE.findall(dockerfile.read_text(encoding="utf-8", errors="replace"))
+        if build.target is not None and build.target not in stages:
+            allowed = ", ".join(stages) or "none: name one with FROM IMAGE AS NAME"
+            problems.append(
+                Problem(
+                    f"{at}.build.target",
+                    f"'{build.target}' is not a stage of {build.context}/"
+                    f"{build.dockerfile} (allowed: {allowed})",
                 )
             )
     return problems
@@ -590,7 +692,15 @@ def _check_environment(
                         at, f"'{text}' names no attribute '{attr}' (allowed: {allowed})"
                     )
                 )
-        if SECRET_LOOKING.search(key) and not refs:
+        if "${" in REFERENCE.sub("", value):
+            problems.append(
+                Problem(
+                    at,
+                    f"'{value}' opens a reference with '${{' that is never closed "
+                    f"(allowed: {allowed})",
+                )
+            )
+        if looks_secret(key) and not refs:
             secrets_at = where.rsplit(".environment", 1)[0] + ".secrets"
             problems.append(
                 Problem(
@@ -602,6 +712,21 @@ def _check_environment(
                 )
             )
     return problems
+
+
+def _check_names_once(
+    where: str, environment: dict[str, str], secrets: dict[str, SecretRef]
+) -> list[Problem]:
+    """ECS refuses a variable set both as a plain value and as a secret."""
+    return [
+        Problem(
+            f"{where}.secrets.{key}",
+            f"'{key}' is also set in {where}.environment (allowed: each variable in "
+            "environment or in secrets, not both)",
+        )
+        for key in secrets
+        if key in environment
+    ]
 
 
 def _check_dependency_addresses(
@@ -639,6 +764,9 @@ def _check_task_dependencies(where: str, name: str, service: Service) -> list[Pr
     has_check = {name: service.health_check.command is not None} | {
         c_name: c.health_check is not None for c_name, c in service.containers.items()
     }
+    essential = {name: True} | {
+        c_name: c.essential for c_name, c in service.containers.items()
+    }
     edges: dict[str, dict[str, Condition]] = {
         c_name: dict(c.depends_on) for c_name, c in service.containers.items()
     }
@@ -672,6 +800,23 @@ def _check_task_dependencies(where: str, name: str, service: Service) -> list[Pr
                         f"HEALTHY needs a health check on container '{dep}', which has "
                         f"none (allowed: add {check_at}, or use START, COMPLETE or "
                         "SUCCESS)",
+                    )
+                )
+            elif (
+                condition in (Condition.COMPLETE, Condition.SUCCESS) and essential[dep]
+            ):
+                fix = (
+                    "START or HEALTHY"
+                    if dep == name
+                    else f"set {where}.containers.{dep}.essential: false, or use START "
+                    "or HEALTHY"
+                )
+                problems.append(
+                    Problem(
+                        dep_at,
+                        f"{condition.value} waits for container '{dep}' to exit, and "
+                        "it is essential: its exit would stop the whole task "
+                        f"(allowed: {fix})",
                     )
                 )
     graph = {c: [d for d in deps if d in in_task] for c, deps in edges.items()}

@@ -118,6 +118,18 @@ def test_the_cdk_app_lists_the_environments_when_none_is_chosen(project, spec_di
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: deploy.yaml: environments: -c env= names nothing (allowed: local, "
+        "error: -c env: no environment of deploy.yaml is chosen (allowed: local, "
         "dev); choose one with `cdk deploy -c env=NAME`"
+    ]
+
+
+def test_the_cdk_app_names_the_environment_it_does_not_know(project, spec_dict):
+    path = write_spec(project, spec_dict)
+
+    result = _synth_app({"env": "staging", "spec": str(path)})
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: -c env: 'staging' is not an environment in deploy.yaml (allowed: "
+        "local, dev); choose one with `cdk deploy -c env=NAME`"
     ]

@@ -25,6 +25,107 @@ def _set(spec: dict, path: str, value) -> None:
 
 BAD_INPUTS = [
     pytest.param(
+        "services.backend.containers",
+        {
+            "migrate": {"image": "shop/migrate:1"},
+            "worker": {"image": "shop/worker:1", "depends_on": {"migrate": "SUCCESS"}},
+        },
+        "deploy.yaml: services.backend.containers.worker.depends_on.migrate: SUCCESS "
+        "waits for container 'migrate' to exit, and it is essential: its exit would "
+        "stop the whole task (allowed: set services.backend.containers.migrate."
+        "essential: false, or use START or HEALTHY)",
+        id="complete-on-essential-container",
+    ),
+    pytest.param(
+        "services.backend.secrets",
+        {"CORS_ORIGINS": {"ssm": "/shop/cors"}},
+        "deploy.yaml: services.backend.secrets.CORS_ORIGINS: 'CORS_ORIGINS' is also "
+        "set in services.backend.environment (allowed: each variable in environment "
+        "or in secrets, not both)",
+        id="variable-and-secret",
+    ),
+    pytest.param(
+        "services.backend.build.target",
+        "nostage",
+        "deploy.yaml: services.backend.build.target: 'nostage' is not a stage of "
+        "backend/Dockerfile (allowed: runtime)",
+        id="missing-target-stage",
+    ),
+    pytest.param(
+        "environments.dev.services",
+        {"backend": {"image": ""}},
+        "deploy.yaml: environments.dev.services.backend.image: '' is not allowed "
+        "(allowed: an image reference such as repo:tag or "
+        "ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo:tag, without spaces)",
+        id="empty-image",
+    ),
+    pytest.param(
+        "services.backend.containers",
+        {"sidecar": {"image": "Not A Valid:Image"}},
+        "deploy.yaml: services.backend.containers.sidecar.image: 'Not A Valid:Image' "
+        "is not allowed (allowed: an image reference such as repo:tag or "
+        "ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo:tag, without spaces)",
+        id="image-with-spaces",
+    ),
+    pytest.param(
+        "services.backend.environment",
+        {"CORS_ORIGINS": "${frontend.url"},
+        "deploy.yaml: services.backend.environment.CORS_ORIGINS: '${frontend.url' "
+        "opens a reference with '${' that is never closed (allowed: ${backend.url}, "
+        "${backend.internal_url}, ${frontend.url}, ${frontend.internal_url})",
+        id="unclosed-reference",
+    ),
+    pytest.param(
+        "services.backend.port",
+        True,
+        "deploy.yaml: services.backend.port: true is not allowed (allowed: a whole "
+        "number)",
+        id="port-boolean",
+    ),
+    pytest.param(
+        "services.backend.port",
+        "8080",
+        "deploy.yaml: services.backend.port: '8080' is not allowed (allowed: a whole "
+        "number)",
+        id="port-quoted",
+    ),
+    pytest.param(
+        "app",
+        "My_App",
+        "deploy.yaml: app: 'My_App' is not allowed (allowed: 2 to 32 characters: "
+        "lower-case letters, digits and dashes, starting with a letter and ending "
+        "with a letter or digit)",
+        id="app-name",
+    ),
+    pytest.param(
+        "environments.dev.account",
+        123456789012,
+        "deploy.yaml: environments.dev.account: 123456789012 was read as a number, "
+        "not text (allowed: text; quote it, as in '123456789012')",
+        id="account-unquoted",
+    ),
+    pytest.param(
+        "environments.dev.region",
+        "Europe",
+        "deploy.yaml: environments.dev.region: 'Europe' is not allowed (allowed: an "
+        "AWS region such as eu-west-1)",
+        id="region",
+    ),
+    pytest.param(
+        "services.backend.secrets",
+        {"DB_PASSWORD": "hunter2"},
+        "deploy.yaml: services.backend.secrets.DB_PASSWORD: 'hunter2' is not allowed "
+        "(allowed: a mapping with the keys field, secrets_manager, ssm)",
+        id="secret-as-value",
+    ),
+    pytest.param(
+        "services.backend.environment",
+        None,
+        "deploy.yaml: services.backend.environment: nothing is not allowed (allowed: "
+        "a mapping)",
+        id="empty-environment",
+    ),
+    pytest.param(
         "services.backend.helth_check",
         {"path": "/healthz"},
         "deploy.yaml: services.backend.helth_check: unknown key 'helth_check'; did you "
@@ -324,6 +425,61 @@ def test_bad_input_is_refused_with_one_sentence_naming_field_and_value(
     assert _errors(project, spec_dict) == [message.replace("{root}", str(project))]
 
 
+@pytest.mark.parametrize("key", ["TOKEN_URL", "DB_SECRET_ARN", "API_KEY_NAME"])
+def test_a_key_that_says_where_a_secret_is_may_hold_a_plain_value(
+    project, spec_dict, key
+):
+    _set(spec_dict, "services.backend.environment", {key: "https://vault.example"})
+
+    spec, _ = load_spec(write_spec(project, spec_dict))
+
+    assert spec.services["backend"].environment == {key: "https://vault.example"}
+
+
+def test_a_key_given_twice_is_refused_naming_both_lines(project):
+    text = (
+        "app: shop\n"
+        "environments: {dev: {}}\n"
+        "services:\n"
+        "  backend:\n"
+        "    image: shop/backend:1\n"
+        "    port: 8080\n"
+        "    port: 9090\n"
+    )
+
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text, label="deploy.yaml", root=project)
+
+    assert caught.value.lines() == [
+        "deploy.yaml: services.backend.port: is given twice, on lines 6 and 7 "
+        "(allowed: each key once; YAML would keep only the last)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (
+            lambda path: path.write_bytes(b"app: sh\xe4p\n"),
+            "deploy.yaml: byte 7 is not UTF-8 (allowed: a file saved as UTF-8)",
+        ),
+        (
+            lambda path: path.mkdir(),
+            "deploy.yaml: {path} is a directory (allowed: a YAML file)",
+        ),
+    ],
+    ids=["latin-1", "directory"],
+)
+def test_a_spec_that_cannot_be_read_as_text_is_refused(tmp_path, write, message):
+    path = tmp_path / "deploy.yaml"
+    write(path)
+
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+
+    assert caught.value.lines() == [message.format(path=path)]
+
+
 def test_a_secret_value_is_never_echoed_in_the_error(project, spec_dict):
     _set(spec_dict, "services.backend.environment", {"API_TOKEN": "s3cr3t-value"})
 
@@ -346,7 +502,8 @@ def test_both_image_and_build_is_refused(project, spec_dict):
     _set(spec_dict, "services.backend.image", "shop/backend:1")
 
     assert _errors(project, spec_dict) == [
-        "deploy.yaml: services.backend: give exactly one of image or build"
+        "deploy.yaml: services.backend: both image and build are given (allowed: "
+        "exactly one)"
     ]
 
 

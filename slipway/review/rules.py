@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from slipway.review.findings import Finding, Severity
 from slipway.review.template import WORLD, StackTemplate, is_literal, target
-from slipway.spec import SECRET_LOOKING
+from slipway.spec import looks_secret
 from stacks.services import ALLOWED_CIDRS_METADATA
 
 TOOL = "slipway"
@@ -167,7 +167,7 @@ def _plain_secret(stack: StackTemplate):
         for container in task.get("Properties", {}).get("ContainerDefinitions", []):
             for variable in container.get("Environment", []):
                 name, value = variable.get("Name", ""), variable.get("Value")
-                if SECRET_LOOKING.search(name) and is_literal(value):
+                if looks_secret(name) and is_literal(value):
                     yield (
                         Severity.ERROR,
                         logical_id,
