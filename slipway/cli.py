@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from slipway import emulator, local, preview_cli
+from slipway import arguments, emulator, local, preview_cli
 from slipway.cdk import CdkError
 from slipway.errors import SlipwayError
 from slipway.review import command as review_command
@@ -26,6 +26,15 @@ known limits:
   The emulator (moto) records resources but runs no containers: URLs it prints
   resolve nowhere, and services refer to images by name instead of building them.
   Deploy to a real account with the CDK CLI: `npx cdk deploy --all -c env=dev`.
+"""
+
+EMULATOR_ACTIONS = """\
+The local AWS emulator (moto's server), run in the background for this project.
+
+actions:
+  start   start it unless it runs; print its endpoint and process id
+  stop    stop it; what was deployed into it is gone
+  status  print its endpoint, or exit 1 when it is not running
 """
 
 
@@ -69,18 +78,25 @@ def _parser() -> argparse.ArgumentParser:
         "--spec",
         type=Path,
         default=Path(DEFAULT_SPEC_FILE),
-        help="the deployment spec (default: %(default)s)",
+        help="the deployment spec (default: %(default)s); also accepted after the "
+        "subcommand",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     commands = parser.add_subparsers(dest="command", required=True)
+    spec_option = arguments.spec_option()
 
     check = commands.add_parser(
-        "check", help="validate the spec and say what it deploys"
+        "check",
+        parents=[spec_option],
+        help="validate the spec and say what it deploys",
+        description="Validate the deployment spec and say which app, services and "
+        "environments it describes. Nothing is synthesized or deployed.",
     )
     check.set_defaults(handler=_check)
 
     up = commands.add_parser(
         "up",
+        parents=[spec_option],
         help="deploy an environment to the local emulator, starting it if needed",
         description="Start the local emulator (moto) unless it runs, bootstrap it, "
         "deploy the environment with the real CDK CLI, and show what now exists.",
@@ -92,13 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     up.add_argument(
         "--port",
-        type=int,
+        type=arguments.port,
         help="the emulator's port when it starts (default: 5000, or a free one)",
     )
     up.set_defaults(handler=_up)
 
     down = commands.add_parser(
-        "down", help="destroy what `up` deployed and stop the emulator"
+        "down",
+        parents=[spec_option],
+        help="destroy what `up` deployed and stop the emulator",
+        description="Destroy the environment's previews, then the stacks `up` "
+        "deployed, list anything they owned that still exists, and stop the "
+        "emulator.",
     )
     down.add_argument(
         "--env", default="local", help="an emulator environment (default: %(default)s)"
@@ -106,11 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     down.set_defaults(handler=_down)
 
     emu = commands.add_parser(
-        "emulator", help="start, stop or inspect the local emulator"
+        "emulator",
+        parents=[spec_option],
+        help="start, stop or inspect the local emulator",
+        description=EMULATOR_ACTIONS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     emu.add_argument("action", choices=["start", "stop", "status"])
     emu.add_argument(
-        "--port", type=int, help="the port to start on (default: 5000, or a free one)"
+        "--port",
+        type=arguments.port,
+        help="the port to start on (default: 5000, or a free one)",
     )
     emu.set_defaults(handler=_emulator)
 
@@ -161,15 +188,17 @@ def _up(args: argparse.Namespace, console: Console) -> int:
     for name, url in deployed.urls.items():
         console.print(f"{name}: {url}")
     console.print(
-        "Deployed. Point the AWS CLI or boto3 at the endpoint above "
-        f"(AWS_ENDPOINT_URL={deployed.endpoint}) to look around; `make down` removes it."
+        "Deployed. To look around with the AWS CLI or boto3, set these in your shell "
+        "first; `make down` removes the deployment:"
     )
+    for name, value in deployed.aws_environment.items():
+        console.print(f"  export {name}={value}")
     return EXIT_OK
 
 
 def _down(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
-    leftovers = local.down(
+    destroyed = local.down(
         root=_root(args),
         state=emulator.state_dir(_root(args)),
         spec=spec,
@@ -177,18 +206,24 @@ def _down(args: argparse.Namespace, console: Console) -> int:
         env_name=args.env,
         progress=lambda message: console.print(f"[bold]slipway:[/] {message}"),
     )
-    if leftovers is None:
+    if destroyed is None:
         console.print("The emulator is not running: there is nothing to destroy.")
         return EXIT_OK
-    for item in leftovers:
+    for item in destroyed.leftovers:
         console.print(
             f"[yellow]left behind:[/] {item.kind} {item.name} ({item.detail})"
         )
+    what = "the deployment"
+    if destroyed.previews:
+        what += (
+            f" and its {len(destroyed.previews)} preview(s) "
+            f"({', '.join(destroyed.previews)})"
+        )
     console.print(
-        "Destroyed the deployment and stopped the emulator; "
+        f"Destroyed {what} and stopped the emulator; "
         + (
             "nothing was left behind."
-            if not leftovers
+            if not destroyed.leftovers
             else "the emulator held the above until it stopped."
         )
     )

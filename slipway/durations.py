@@ -8,7 +8,7 @@ from datetime import timedelta
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 ALLOWED = "a whole number followed by m, h or d, such as 30m, 12h, 7d"
 
-_DURATION = re.compile(r"^([1-9][0-9]{0,5})([mhd])$")
+_DURATION = re.compile(r"^([0-9]{1,6})([mhd])$")
 
 
 class DurationError(ValueError):
@@ -21,4 +21,9 @@ def parse_duration(text: str) -> timedelta:
     if match is None:
         raise DurationError(f"'{text}' is not a duration (allowed: {ALLOWED})")
     amount, unit = match.groups()
+    if int(amount) == 0:
+        raise DurationError(
+            f"'{text}' is zero (allowed: a duration more than zero, such as 30m, 12h, "
+            "7d)"
+        )
     return timedelta(**{UNITS[unit]: int(amount)})

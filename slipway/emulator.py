@@ -33,6 +33,16 @@ class EmulatorError(SlipwayError):
     """The emulator could not be started or reached."""
 
 
+class PortInUseError(EmulatorError):
+    """The port asked for with --port is held by another program."""
+
+    def __init__(self, port: int):
+        super().__init__(
+            f"--port: {port} is in use by another program (allowed: a free port, or "
+            "leave --port out to pick one)"
+        )
+
+
 @dataclass(frozen=True)
 class Emulator:
     """A running emulator: where it answers and which process it is."""
@@ -77,7 +87,10 @@ def start(state: Path, port: int | None = None) -> tuple[Emulator, bool]:
     current = running(state)
     if current is not None:
         return current, False
-    port = port or _pick_port()
+    if port is None:
+        port = _pick_port()
+    elif not _free(port):
+        raise PortInUseError(port)
     directory = state
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "emulator.log"
@@ -92,7 +105,11 @@ def start(state: Path, port: int | None = None) -> tuple[Emulator, bool]:
         )
     emulator = Emulator(port=port, pid=process.pid)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _answers(emulator.endpoint):
+    # NOTE: a program that took the port after the check above answers too, while
+    # the child dies of "Address already in use": only the child's answer counts.
+    while not (_answers(emulator.endpoint) and _listens(process.pid, port)):
+        if process.poll() is not None and _answers(emulator.endpoint):
+            raise PortInUseError(port)
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise EmulatorError(
@@ -126,15 +143,59 @@ def stop(state: Path) -> Emulator | None:
 
 def _pick_port() -> int:
     """The default port when it is free, else any free port."""
-    for candidate in (DEFAULT_PORT, 0):
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((HOST, candidate))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise EmulatorError("no free TCP port on localhost for the emulator")
+    if _free(DEFAULT_PORT):
+        return DEFAULT_PORT
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, 0))
+        except OSError:
+            raise EmulatorError(
+                "no free TCP port on localhost for the emulator"
+            ) from None
+        return probe.getsockname()[1]
+
+
+def _free(port: int) -> bool:
+    """Whether nothing listens on `port` of localhost, over IPv4 or IPv6."""
+    try:
+        with socket.create_connection((HOST, port), timeout=1):
+            return False
+    except OSError:
+        pass
+    with socket.socket() as probe:
+        # A port whose last connections linger in TIME_WAIT is free to listen on.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a socket listening on `port`.
+
+    Read from /proc; where there is none, answering on the port has to do.
+    """
+    try:
+        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except FileNotFoundError:
+        return not Path("/proc/self/fd").is_dir()
+    except OSError:
+        return False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            # State 0A is LISTEN; field 9 is the socket's inode.
+            listening = local_port == port and fields[3] == "0A"
+            if listening and f"socket:[{fields[9]}]" in held:
+                return True
+    return False
 
 
 def _alive(pid: int) -> bool:

@@ -27,6 +27,16 @@ class Deployed:
     emulator_started: bool
     urls: dict[str, str]
     items: list[inventory.Item] = field(default_factory=list)
+    # What a shell needs exported to reach the emulator with the AWS CLI or boto3.
+    aws_environment: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Destroyed:
+    """What `down` destroyed, and what outlived the destroy."""
+
+    previews: list[str]
+    leftovers: list[inventory.Item]
 
 
 def stack_names(spec: Spec, env_name: str) -> list[str]:
@@ -38,8 +48,8 @@ def check_emulator_environment(spec: Spec, env_name: str, spec_label: str) -> No
     emulated = [name for name, env in spec.environments.items() if env.emulator]
     if env_name not in spec.environments or not spec.environments[env_name].emulator:
         raise SlipwayError(
-            f"{spec_label}: environments.{env_name}: '{env_name}' is not an emulator "
-            f"environment (allowed: {', '.join(emulated) or 'none: set emulator: true'})"
+            f"--env: '{env_name}' is not an emulator environment in {spec_label} "
+            f"(allowed: {', '.join(emulated) or 'none: set emulator: true'})"
         )
 
 
@@ -115,6 +125,15 @@ def up(
         emulator_started=started,
         urls=urls,
         items=inventory.collect(clients, names),
+        aws_environment={
+            name: aws_env[name]
+            for name in (
+                "AWS_ENDPOINT_URL",
+                "AWS_REGION",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+            )
+        },
     )
 
 
@@ -153,20 +172,52 @@ def destroy(
 
 def down(
     *, root: Path, state: Path, spec: Spec, spec_path: Path, env_name: str, progress
-) -> list[inventory.Item] | None:
-    """Destroy what `up` deployed and stop the emulator.
+) -> Destroyed | None:
+    """Destroy the environment's previews and what `up` deployed; stop the emulator.
 
-    Returns what survived the destroy (empty when nothing did), or None when no
-    emulator was running.
+    Returns what was destroyed and what survived, or None when no emulator was
+    running.
     """
     check_emulator_environment(spec, env_name, spec_path.name)
     running = emulator.running(state)
     if running is None:
         return None
+    # Previews sit on the environment's network: destroying it first would leave
+    # them behind, broken, until the emulator stops.
+    previews, leftovers = _destroy_previews(running, spec.app, env_name, progress)
     progress(f"destroying {', '.join(reversed(stack_names(spec, env_name)))}")
-    leftovers = destroy(
+    leftovers += destroy(
         root=root, running=running, spec=spec, spec_path=spec_path, env_name=env_name
     )
     progress(f"stopping the emulator at {running.endpoint}")
     emulator.stop(state)
-    return leftovers
+    return Destroyed(previews=previews, leftovers=leftovers)
+
+
+def _destroy_previews(
+    running: emulator.Emulator, app: str, env_name: str, progress
+) -> tuple[list[str], list[inventory.Item]]:
+    # NOTE: imported here because preview_lifecycle builds on this module.
+    from slipway import preview_lifecycle
+
+    target = preview_lifecycle.Target(
+        kind=preview_lifecycle.TargetKind.EMULATOR,
+        clients=clients_for(running),
+        region=emulator.REGION,
+        cdk_environment=running.aws_environment(),
+    )
+    destroyed, leftovers = [], []
+    for listed in preview_lifecycle.list_previews(
+        target=target, app=app, env_name=env_name
+    ):
+        progress(f"destroying preview {listed.stack_name}")
+        teardown = preview_lifecycle.down(
+            target=target, app=app, env_name=env_name, name=listed.name
+        )
+        destroyed.append(listed.stack_name)
+        leftovers += teardown.leftovers
+        if teardown.failure:
+            leftovers.append(
+                inventory.Item("stack", listed.stack_name, teardown.failure)
+            )
+    return destroyed, leftovers

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import re
+import shlex
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
-from slipway import emulator, preview_lifecycle
+from slipway import arguments, emulator, preview_lifecycle
 from slipway.durations import DurationError, parse_duration
 from slipway.errors import SlipwayError
 from slipway.preview import (
@@ -28,6 +30,9 @@ from slipway.spec import Spec, load_spec, resolve
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+
+# What preview_names.preview_name makes: a slug, a dash and eight hex digits.
+_PREVIEW_NAME = re.compile(r"^[a-z][a-z0-9-]*-[0-9a-f]{8}$")
 
 LIMITS = """\
 known limits:
@@ -78,9 +83,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     up.set_defaults(handler=_up)
 
     down = _action(
-        actions, "down", "destroy the preview of a branch and check nothing is left"
+        actions,
+        "down",
+        "destroy the preview of a branch and check nothing is left",
     )
-    _branch(down)
+    which = down.add_mutually_exclusive_group(required=True)
+    which.add_argument("--branch", help="the git branch name, as it is")
+    which.add_argument(
+        "--name",
+        help="the preview's name, as `slipway preview list` shows it, for a "
+        "branch whose exact name is not known",
+    )
     down.set_defaults(handler=_down)
 
     listing = _action(actions, "list", "list the previews that exist")
@@ -108,6 +121,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def _action(actions, name: str, summary: str, description: str | None = None):
     parser = actions.add_parser(
         name,
+        parents=[arguments.spec_option()],
         help=summary,
         description=textwrap.fill(description or f"{summary[0].upper()}{summary[1:]}."),
         epilog=LIMITS,
@@ -125,9 +139,17 @@ def _action(actions, name: str, summary: str, description: str | None = None):
         "previews.base on AWS)",
     )
     parser.add_argument(
-        "--port", type=int, help="the emulator's port when it starts (default: 5000)"
+        "--port",
+        type=arguments.port,
+        help="the emulator's port when it starts (default: 5000, or a free one when "
+        "5000 is taken)",
     )
     return parser
+
+
+def down_command(branch: str) -> str:
+    """The command that takes a branch's preview down, ready to paste in a shell."""
+    return f"slipway preview down --branch {shlex.quote(branch)}"
 
 
 def _aws_errors(handler):
@@ -151,6 +173,7 @@ def _branch(parser: argparse.ArgumentParser) -> None:
 
 @_aws_errors
 def _up(args: argparse.Namespace, console: Console) -> int:
+    arguments.check_output_file(args.markdown, "--markdown")
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
     ttl = _duration(args.ttl, "--ttl") if args.ttl else spec.previews.ttl_delta
@@ -190,7 +213,7 @@ def _up(args: argparse.Namespace, console: Console) -> int:
         args.markdown.write_text(_markdown(deployed, env_name), encoding="utf-8")
     console.print(
         f"It expires at {format_expires_at(preview.expires_at)} unless deployed again; "
-        f"`slipway preview down --branch {preview.branch}` removes it now."
+        f"`{down_command(preview.branch)}` removes it now."
     )
     return EXIT_OK
 
@@ -199,25 +222,28 @@ def _up(args: argparse.Namespace, console: Console) -> int:
 def _down(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
-    name = preview_name(args.branch)
+    if args.branch is not None:
+        name, which = preview_name(args.branch), args.branch
+    else:
+        name, which = _checked_name(args.name), f"name {args.name}"
     root = _root()
     if (
         args.target == TargetKind.EMULATOR
         and emulator.running(emulator.state_dir(root)) is None
     ):
         console.print(
-            f"The emulator is not running, so no preview of {args.branch} exists: "
+            f"The emulator is not running, so no preview of {which} exists: "
             "nothing to destroy."
         )
         return EXIT_OK
     target = _target(args, spec, env_name, emulator.state_dir(root), console)
-    console.print(f"[bold]slipway:[/] looking for the preview of {args.branch}")
+    console.print(f"[bold]slipway:[/] looking for the preview of {which}")
     teardown = preview_lifecycle.down(
         target=target, app=spec.app, env_name=env_name, name=name
     )
     if not teardown.existed:
         console.print(
-            f"No preview of {args.branch} exists (no stack {teardown.stack_name}): "
+            f"No preview of {which} exists (no stack {teardown.stack_name}): "
             "nothing to destroy."
         )
         return EXIT_OK
@@ -245,15 +271,23 @@ def _list(args: argparse.Namespace, console: Console) -> int:
     table = Table(title=f"Previews of {spec.app} on {env_name}")
     for column in ("preview", "branch", "pull request", "expires at", "status"):
         table.add_column(column, overflow="fold")
+    inexact = [listed for listed in found if not _branch_is_exact(listed)]
     for listed in found:
         table.add_row(
             listed.name,
-            listed.branch,
+            listed.branch if listed not in inexact else f"{listed.branch} (as tagged)",
             listed.pull_request or "",
             format_expires_at(listed.expires_at) if listed.expires_at else "unknown",
             listed.status,
         )
     console.print(table)
+    if inexact:
+        # Tag values cannot hold every character a branch name can: the tag then
+        # no longer names the branch, but the preview name still names the stack.
+        console.print(
+            "A branch shown (as tagged) had characters a tag cannot hold; take its "
+            "preview down by name: `slipway preview down --name PREVIEW`."
+        )
     return EXIT_OK
 
 
@@ -350,6 +384,23 @@ def _target(
         region = spec.environments[env_name].region or os.environ.get("AWS_REGION")
         return preview_lifecycle.aws_target(region, env_name=env_name)
     return preview_lifecycle.emulator_target(state, args.port, _progress(console))
+
+
+def _checked_name(name: str) -> str:
+    if not _PREVIEW_NAME.match(name):
+        raise SlipwayError(
+            f"--name: '{name}' is not a preview name (allowed: a name in the preview "
+            "column of `slipway preview list`, such as main-1a2b3c4d)"
+        )
+    return name
+
+
+def _branch_is_exact(listed: preview_lifecycle.ListedPreview) -> bool:
+    """Whether the branch tag, passed back to --branch, names this preview."""
+    try:
+        return preview_name(listed.branch) == listed.name
+    except SlipwayError:
+        return False
 
 
 def _duration(text: str, flag: str):

@@ -22,7 +22,7 @@ def test_a_duration_is_a_number_and_a_unit(text, value):
     assert parse_duration(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "7", "0d", "-1d", "1.5h", "7 days", "1w", "d"])
+@pytest.mark.parametrize("text", ["", "7", "-1d", "1.5h", "7 days", "1w", "d"])
 def test_anything_else_is_an_error_that_says_what_is_allowed(text):
     with pytest.raises(DurationError) as caught:
         parse_duration(text)
@@ -30,4 +30,14 @@ def test_anything_else_is_an_error_that_says_what_is_allowed(text):
     assert str(caught.value) == (
         f"'{text}' is not a duration (allowed: a whole number followed by m, h or d, "
         "such as 30m, 12h, 7d)"
+    )
+
+
+@pytest.mark.parametrize("text", ["0m", "0h", "000d"])
+def test_a_zero_duration_is_an_error_that_asks_for_more_than_zero(text):
+    with pytest.raises(DurationError) as caught:
+        parse_duration(text)
+
+    assert str(caught.value) == (
+        f"'{text}' is zero (allowed: a duration more than zero, such as 30m, 12h, 7d)"
     )

@@ -118,6 +118,15 @@ def test_up_reports_what_exists_read_back_from_the_emulator(deployed):
     assert kinds.count("stack") == 2
 
 
+def test_up_names_every_variable_a_shell_needs_to_reach_the_emulator(deployed):
+    assert deployed.aws_environment == {
+        "AWS_ENDPOINT_URL": deployed.endpoint,
+        "AWS_REGION": emulator.REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
 def test_a_second_up_changes_nothing(deployed, state, spec, clients):
     loaded, path = spec
     before = clients("cloudformation").describe_stacks(

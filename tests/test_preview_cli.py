@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from slipway import cli
+from slipway import cli, preview_cli
 from tests.conftest import REPO, write_spec
 
 ALLOWED_DURATIONS = "a whole number followed by m, h or d, such as 30m, 12h, 7d"
@@ -58,6 +58,36 @@ BAD_INPUTS = [
         ["up", "--branch", "main", "--ttl", "forever"],
         f"error: --ttl: 'forever' is not a duration (allowed: {ALLOWED_DURATIONS})",
         id="ttl",
+    ),
+    pytest.param(
+        ["gc", "--max-age", "0m"],
+        "error: --max-age: '0m' is zero (allowed: a duration more than zero, such "
+        "as 30m, 12h, 7d)",
+        id="max-age-zero",
+    ),
+    pytest.param(
+        ["up", "--branch", "main", "--ttl", "0m"],
+        "error: --ttl: '0m' is zero (allowed: a duration more than zero, such as "
+        "30m, 12h, 7d)",
+        id="ttl-zero",
+    ),
+    pytest.param(
+        ["up", "--branch", "main", "--markdown", "/nonexistent/dir/c.md"],
+        "error: --markdown: /nonexistent/dir/c.md: /nonexistent/dir is not an "
+        "existing directory (allowed: a file in an existing directory)",
+        id="markdown-in-no-directory",
+    ),
+    pytest.param(
+        ["up", "--branch", "main", "--markdown", "/tmp"],
+        "error: --markdown: /tmp is a directory (allowed: a file in an existing "
+        "directory)",
+        id="markdown-a-directory",
+    ),
+    pytest.param(
+        ["down", "--name", "Fix/#42"],
+        "error: --name: 'Fix/#42' is not a preview name (allowed: a name in the "
+        "preview column of `slipway preview list`, such as main-1a2b3c4d)",
+        id="name-not-a-preview-name",
     ),
     pytest.param(
         ["up", "--branch", "main", "--pr", "#12"],
@@ -180,3 +210,27 @@ def test_aws_without_a_region_names_where_to_set_one(capsys, monkeypatch, tmp_pa
         "error: --target aws: no region (allowed: environments.dev.region in the "
         "spec, AWS_REGION or AWS_DEFAULT_REGION)"
     )
+
+
+def test_down_takes_a_branch_or_a_name_but_not_both(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["preview", "down", "--branch", "main", "--name", "main-0d6e4079"])
+
+    assert exited.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("error: argument --name: not allowed with argument --branch")
+    )
+
+
+@pytest.mark.parametrize(
+    ("branch", "command"),
+    [
+        ("main", "slipway preview down --branch main"),
+        ("fix/#42 (wip)!", "slipway preview down --branch 'fix/#42 (wip)!'"),
+        ("it's", "slipway preview down --branch 'it'\"'\"'s'"),
+    ],
+)
+def test_the_down_command_printed_after_up_is_quoted_for_the_shell(branch, command):
+    assert preview_cli.down_command(branch) == command

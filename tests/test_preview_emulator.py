@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from slipway import cdk, cli, emulator, inventory, preview_lifecycle
+from slipway import cdk, cli, emulator, inventory, local, preview_lifecycle
 from slipway.preview import make_preview
-from slipway.preview_names import preview_name
+from slipway.preview_names import preview_name, tag_value
 from slipway.spec import load_spec
 from tests.conftest import REPO, free_port
 
@@ -22,6 +22,8 @@ NETWORK = "slipway-local-network"
 FIRST = "feature/ABC-123_long-name"
 SECOND = "Feature/abc-123-long-name"
 THIRD = "release/1.2.3"
+# Tag values cannot hold '#', '(', ')' or '!': the branch tag then names no branch.
+UNTAGGABLE = "fix/#42 (wip)!"
 IMAGE_TAG = "0123abc"
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/slipway"
 # Stacks that look like previews in one way only: gc must leave them alone.
@@ -392,3 +394,72 @@ def test_gc_also_collects_a_preview_not_deployed_for_longer_than_max_age(
     )
 
     assert [listed.name for listed in result.expired] == [preview_name(SECOND)]
+
+
+@pytest.fixture(scope="module")
+def untaggable(collected, target, project_state):
+    """A preview whose branch tag lost characters, listed and taken down by name."""
+    name = preview_name(UNTAGGABLE)
+    tags = {"app": APP, "preview": name, "branch": tag_value(UNTAGGABLE)}
+    target.clients("cloudformation").create_stack(
+        StackName=f"slipway-local-preview-{name}",
+        TemplateBody=json.dumps(DECOY_TEMPLATE),
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    listing = io.StringIO()
+    # Wide enough that the table folds no cell.
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(listing):
+        patch.setenv("COLUMNS", "200")
+        listed = cli.main(["preview", "list"])
+    taking_down = io.StringIO()
+    with contextlib.redirect_stdout(taking_down):
+        taken_down = cli.main(["preview", "down", "--name", name])
+    return (
+        name,
+        (listed, " ".join(listing.getvalue().split())),
+        (taken_down, " ".join(taking_down.getvalue().split())),
+    )
+
+
+def test_list_marks_a_branch_it_cannot_name_exactly_and_says_to_use_its_name(
+    untaggable,
+):
+    _, (status, output), _ = untaggable
+
+    assert status == 0
+    assert f"{tag_value(UNTAGGABLE)} (as tagged)" in output
+    assert f"{SECOND} (as tagged)" not in output
+    assert "take its preview down by name: `slipway preview down --name PREVIEW`" in (
+        output
+    )
+
+
+def test_down_by_name_destroys_the_preview_list_shows(untaggable, target):
+    name, _, (status, output) = untaggable
+
+    assert status == 0
+    assert f"Destroyed slipway-local-preview-{name}" in output
+    assert not inventory.stack_exists(target.clients, f"slipway-local-preview-{name}")
+
+
+def test_environment_down_destroys_the_previews_on_it_first(
+    untaggable, state, spec, target
+):
+    loaded, path = spec
+    progress = []
+
+    destroyed = local.down(
+        root=REPO,
+        state=state,
+        spec=loaded,
+        spec_path=path.resolve(),
+        env_name=ENV,
+        progress=progress.append,
+    )
+
+    second = f"slipway-local-preview-{preview_name(SECOND)}"
+    assert destroyed.previews == [second]
+    assert destroyed.leftovers == []
+    assert progress[0] == f"destroying preview {second}"
+    assert progress[1].startswith("destroying slipway-local-services")
+    assert emulator.running(state) is None

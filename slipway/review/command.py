@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from slipway import arguments
 from slipway.errors import SlipwayError
 from slipway.review.findings import Severity
 
@@ -30,8 +31,8 @@ exit status:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on (severities, lowest first: note, warning,
      error; `never` never fails)
-  2  a usage or configuration error: a bad --env, --format or --fail-on, or a
-     spec that does not validate
+  2  a usage or configuration error: a bad --env, --format, --fail-on or
+     --output, or a spec that does not validate
 
 known limits:
   --diff needs the environment deployed: on the emulator started by `slipway up`
@@ -45,6 +46,7 @@ def register(commands) -> None:
     """Add the `review` subcommand to the CLI's subparsers."""
     review = commands.add_parser(
         "review",
+        parents=[arguments.spec_option()],
         help="write a digest of an environment's infrastructure for reviewers",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -94,6 +96,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"--fail-on: '{args.fail_on}' is not a severity (allowed: "
             f"{', '.join(FAIL_ON)})"
         )
+    # Refused now rather than after the synth, which takes a while.
+    arguments.check_output_file(args.output, "--output")
     root = _root()
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     report = review(

@@ -72,8 +72,7 @@ def check_environment(spec: Spec, env_name: str, label: str) -> None:
     if env_name not in spec.environments:
         allowed = ", ".join(spec.environments)
         raise SlipwayError(
-            f"{label}: environments: --env {env_name} names no environment "
-            f"'{env_name}' (allowed: {allowed})"
+            f"--env: '{env_name}' is not an environment in {label} (allowed: {allowed})"
         )
 
 

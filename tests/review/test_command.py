@@ -100,8 +100,8 @@ def test_sarif_goes_to_standard_output_by_default(reviewed, capsys):
     [
         (
             ["--env", "staging"],
-            "error: deploy.yaml: environments: --env staging names no environment "
-            "'staging' (allowed: local, dev, prod)",
+            "error: --env: 'staging' is not an environment in deploy.yaml (allowed: "
+            "local, dev, prod)",
         ),
         (
             ["--fail-on", "fatal"],
@@ -120,6 +120,36 @@ def test_a_bad_option_exits_2_with_one_line_naming_it(
     monkeypatch.chdir(REPO)
 
     code = cli.main(["--spec", SPEC, "review", *args])
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        (
+            "/nonexistent/dir/x.md",
+            "error: --output: /nonexistent/dir/x.md: /nonexistent/dir is not an "
+            "existing directory (allowed: a file in an existing directory)",
+        ),
+        (
+            "/tmp",
+            "error: --output: /tmp is a directory (allowed: a file in an existing "
+            "directory)",
+        ),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_the_review(
+    capsys, monkeypatch, output, message
+):
+    def no_review(**_):
+        raise AssertionError("the review ran")
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(report_module, "review", no_review)
+
+    code = cli.main(["--spec", SPEC, "review", "--output", output])
 
     assert code == 2
     assert capsys.readouterr().err.splitlines() == [message]
