@@ -643,6 +643,14 @@ def _check_mount_path(
     allowed = "allowed: an absolute path other than /, such as /data"
     if not volume.path.startswith("/"):
         return [Problem(at, f"'{volume.path}' is a relative path ({allowed})")]
+    if ".." in volume.path.split("/"):
+        return [
+            Problem(
+                at,
+                f"'{volume.path}' climbs out of itself with '..' (allowed: an absolute "
+                "path without '..', such as /data)",
+            )
+        ]
     path = posixpath.normpath(volume.path)
     if path == "/":
         return [

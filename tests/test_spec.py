@@ -277,6 +277,13 @@ BAD_INPUTS = [
         id="relative-mount-path",
     ),
     pytest.param(
+        "services.backend.volumes",
+        {"data": {"path": "/data/../etc"}},
+        "deploy.yaml: services.backend.volumes.data.path: '/data/../etc' climbs out of "
+        "itself with '..' (allowed: an absolute path without '..', such as /data)",
+        id="mount-path-with-dot-dot",
+    ),
+    pytest.param(
         "services.backend.containers",
         {"backup": {"image": "shop/backup:1", "volumes": {"data": {"path": "/"}}}},
         "deploy.yaml: services.backend.containers.backup.volumes.data.path: '/' would "

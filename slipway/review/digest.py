@@ -99,6 +99,8 @@ class ServiceDigest:
     variables: tuple[Variable, ...]
     load_balancer: LoadBalancer | None
     task_ingress: tuple[str, ...]
+    volumes: tuple[str, ...]
+    service_connect: str | None
     task_role: Role | None
     execution_role: Role | None
 
@@ -233,9 +235,62 @@ def _service(
             for value in groups.get("SecurityGroups", [])
             if (group := target(value))
         ),
+        volumes=_volumes(stack, task),
+        service_connect=_service_connect(props),
         task_role=_role(stack, target(task.get("TaskRoleArn")), owners),
         execution_role=_role(stack, target(task.get("ExecutionRoleArn")), owners),
     )
+
+
+def _volumes(stack: StackTemplate, task: Mapping) -> tuple[str, ...]:
+    """Each task volume, where it is mounted and how it is protected."""
+    mounts: dict[str, list[str]] = {}
+    for container in task.get("ContainerDefinitions", []):
+        for mount in container.get("MountPoints", []):
+            mode = "read-only" if mount.get("ReadOnly") else "read-write"
+            mounts.setdefault(mount.get("SourceVolume", "?"), []).append(
+                f"{mount.get('ContainerPath')} in {container.get('Name')} ({mode})"
+            )
+    described = []
+    for volume in task.get("Volumes", []):
+        name = volume.get("Name", "?")
+        where = ", ".join(mounts.get(name, [])) or "mounted nowhere"
+        efs = volume.get("EFSVolumeConfiguration")
+        if efs is None:
+            described.append(f"`{name}` at {where}: task storage, gone with the task")
+            continue
+        file_system = target(efs.get("FilesystemId")) or ""
+        encrypted = stack.properties(file_system).get("Encrypted") is True
+        authorization = efs.get("AuthorizationConfig", {})
+        described.append(
+            f"`{name}` at {where}: EFS `{stack.label(file_system)}`, "
+            f"{'encrypted' if encrypted else 'NOT encrypted'} at rest, "
+            f"{'TLS' if efs.get('TransitEncryption') == 'ENABLED' else 'no TLS'} in "
+            "transit, "
+            + (
+                "IAM authorization"
+                if authorization.get("IAM") == "ENABLED"
+                else "no IAM authorization"
+            )
+            + (" through an access point" if authorization.get("AccessPointId") else "")
+        )
+    return tuple(described)
+
+
+def _service_connect(props: Mapping) -> str | None:
+    """The names the service answers to inside its Service Connect namespace."""
+    config = props.get("ServiceConnectConfiguration", {})
+    if config.get("Enabled") is not True:
+        return None
+    names = [
+        f"http://{alias.get('DnsName')}:{alias.get('Port')}"
+        for service in config.get("Services", [])
+        for alias in service.get("ClientAliases", [])
+    ]
+    namespace = config.get("Namespace")
+    within = f" in namespace `{namespace}`" if isinstance(namespace, str) else ""
+    answers = ", ".join(f"`{name}`" for name in names)
+    return f"answers {answers}{within}" if names else f"a client only{within}"
 
 
 def _text(value: object) -> str | None:

@@ -95,6 +95,10 @@ def _service(service: ServiceDigest) -> list[str]:
         )
     for ingress in service.task_ingress:
         lines.append(f"- **Tasks:** {ingress}")
+    if service.service_connect:
+        lines.append(f"- **Service Connect:** {service.service_connect}")
+    for volume in service.volumes:
+        lines.append(f"- **Volume:** {volume}")
     lines += [
         "",
         "| container | image | ports | essential | health check | waits for |",

@@ -128,3 +128,27 @@ def test_reach_names_the_cidrs_the_group_and_the_ports(digests):
     ]
     assert balancer.shared_with == ("frontend", "worker")
     assert [(x.port, x.protocol) for x in balancer.listeners] == [(80, "HTTP")]
+
+
+def test_the_digest_says_how_each_volume_is_kept_and_protected(shipped_review):
+    backend, frontend = shipped_review("dev").services
+
+    assert backend.volumes == (
+        "`data` at /data in backend (read-write): EFS "
+        "`Backend/DataVolume/FileSystem`, encrypted at rest, TLS in transit, IAM "
+        "authorization through an access point",
+    )
+    assert frontend.volumes == ()
+
+
+def test_the_digest_names_what_each_service_answers_to_inside_the_cluster(
+    shipped_review,
+):
+    backend, frontend = shipped_review("dev").services
+
+    assert backend.service_connect == (
+        "answers `http://backend:8080` in namespace `slipway-dev`"
+    )
+    assert frontend.service_connect == (
+        "answers `http://frontend:80` in namespace `slipway-dev`"
+    )
