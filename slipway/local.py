@@ -64,6 +64,28 @@ def clients_for(running: emulator.Emulator) -> inventory.Clients:
     return functools.partial(session.client, endpoint_url=running.endpoint)
 
 
+def bootstrap(
+    clients: inventory.Clients, *, root: Path, env: dict[str, str], cwd: Path, progress
+) -> None:
+    """Bootstrap the emulator's account and region, unless that is done already."""
+    if inventory.stack_exists(clients, BOOTSTRAP_STACK):
+        return
+    where = f"aws://{emulator.ACCOUNT}/{emulator.REGION}"
+    progress(f"bootstrapping {where}")
+    cwd.mkdir(parents=True, exist_ok=True)
+    # Run outside the project so the CLI bootstraps without synthesizing the app.
+    cdk.run(["bootstrap", where], root=root, env=env, cwd=cwd, capture=True)
+
+
+def service_urls(spec: Spec, outputs: dict[str, str]) -> dict[str, str]:
+    """Each service's URL among a services stack's outputs."""
+    return {
+        name: outputs[key]
+        for name in spec.services
+        if (key := url_output_key(name)) in outputs
+    }
+
+
 def up(
     *,
     root: Path,
@@ -82,18 +104,7 @@ def up(
     )
     clients = clients_for(running)
     aws_env = running.aws_environment()
-    target = f"aws://{emulator.ACCOUNT}/{emulator.REGION}"
-
-    if not inventory.stack_exists(clients, BOOTSTRAP_STACK):
-        progress(f"bootstrapping {target}")
-        # Run outside the project so the CLI bootstraps without synthesizing the app.
-        cdk.run(
-            ["bootstrap", target],
-            root=root,
-            env=aws_env,
-            cwd=state,
-            capture=True,
-        )
+    bootstrap(clients, root=root, env=aws_env, cwd=state, progress=progress)
 
     progress(f"deploying {', '.join(stack_names(spec, env_name))}")
     cdk.run(
@@ -114,12 +125,7 @@ def up(
     )
 
     names = stack_names(spec, env_name)
-    outputs = inventory.stack_outputs(clients, names[-1])
-    urls = {
-        name: outputs[key]
-        for name in spec.services
-        if (key := url_output_key(name)) in outputs
-    }
+    urls = service_urls(spec, inventory.stack_outputs(clients, names[-1]))
     return Deployed(
         endpoint=running.endpoint,
         emulator_started=started,
@@ -200,12 +206,7 @@ def _destroy_previews(
     # NOTE: imported here because preview_lifecycle builds on this module.
     from slipway import preview_lifecycle
 
-    target = preview_lifecycle.Target(
-        kind=preview_lifecycle.TargetKind.EMULATOR,
-        clients=clients_for(running),
-        region=emulator.REGION,
-        cdk_environment=running.aws_environment(),
-    )
+    target = preview_lifecycle.running_emulator_target(running)
     destroyed, leftovers = [], []
     for listed in preview_lifecycle.list_previews(
         target=target, app=app, env_name=env_name

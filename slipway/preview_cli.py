@@ -226,17 +226,13 @@ def _down(args: argparse.Namespace, console: Console) -> int:
         name, which = preview_name(args.branch), args.branch
     else:
         name, which = _checked_name(args.name), f"name {args.name}"
-    root = _root()
-    if (
-        args.target == TargetKind.EMULATOR
-        and emulator.running(emulator.state_dir(root)) is None
-    ):
+    target = _existing_target(args, spec, env_name, console)
+    if target is None:
         console.print(
             f"The emulator is not running, so no preview of {which} exists: "
             "nothing to destroy."
         )
         return EXIT_OK
-    target = _target(args, spec, env_name, emulator.state_dir(root), console)
     console.print(f"[bold]slipway:[/] looking for the preview of {which}")
     teardown = preview_lifecycle.down(
         target=target, app=spec.app, env_name=env_name, name=name
@@ -254,14 +250,10 @@ def _down(args: argparse.Namespace, console: Console) -> int:
 def _list(args: argparse.Namespace, console: Console) -> int:
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
-    root = _root()
-    if (
-        args.target == TargetKind.EMULATOR
-        and emulator.running(emulator.state_dir(root)) is None
-    ):
+    target = _existing_target(args, spec, env_name, console)
+    if target is None:
         console.print("The emulator is not running, so no preview exists.")
         return EXIT_OK
-    target = _target(args, spec, env_name, emulator.state_dir(root), console)
     found = preview_lifecycle.list_previews(
         target=target, app=spec.app, env_name=env_name
     )
@@ -296,14 +288,10 @@ def _gc(args: argparse.Namespace, console: Console) -> int:
     max_age = _duration(args.max_age, "--max-age")
     spec, path = load_spec(args.spec)
     env_name = _base_environment(spec, path.name, args)
-    root = _root()
-    if (
-        args.target == TargetKind.EMULATOR
-        and emulator.running(emulator.state_dir(root)) is None
-    ):
+    target = _existing_target(args, spec, env_name, console)
+    if target is None:
         console.print("The emulator is not running, so no preview exists.")
         return EXIT_OK
-    target = _target(args, spec, env_name, emulator.state_dir(root), console)
     collected = preview_lifecycle.gc(
         target=target,
         app=spec.app,
@@ -384,6 +372,17 @@ def _target(
         region = spec.environments[env_name].region or os.environ.get("AWS_REGION")
         return preview_lifecycle.aws_target(region, env_name=env_name)
     return preview_lifecycle.emulator_target(state, args.port, _progress(console))
+
+
+def _existing_target(
+    args: argparse.Namespace, spec: Spec, env_name: str, console: Console
+) -> Target | None:
+    """Where previews may already exist; None for an emulator that is not running,
+    which holds none and is not started just to say so."""
+    state = emulator.state_dir(_root())
+    if args.target == TargetKind.EMULATOR and emulator.running(state) is None:
+        return None
+    return _target(args, spec, env_name, state, console)
 
 
 def _checked_name(name: str) -> str:

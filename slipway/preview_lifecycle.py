@@ -15,7 +15,6 @@ from botocore.exceptions import ClientError, WaiterError
 
 from slipway import cdk, cost, emulator, inventory, local, preview_names
 from slipway.errors import SlipwayError
-from slipway.naming import url_output_key
 from slipway.preview import (
     EXPIRES_AT_FORMAT,
     TAG_APP,
@@ -108,6 +107,11 @@ def emulator_target(state: Path, port: int | None, progress: Progress) -> Target
     progress(
         f"emulator {'started' if started else 'already running'} at {running.endpoint}"
     )
+    return running_emulator_target(running)
+
+
+def running_emulator_target(running: emulator.Emulator) -> Target:
+    """An emulator that runs already, as a place previews live."""
     return Target(
         kind=TargetKind.EMULATOR,
         clients=local.clients_for(running),
@@ -147,7 +151,13 @@ def up(
 ) -> DeployedPreview:
     """Deploy the preview's stack (and the base network, if it is missing)."""
     if target.emulated:
-        _bootstrap_emulator(target, root, output.parent, progress)
+        local.bootstrap(
+            target.clients,
+            root=root,
+            env=target.cdk_environment,
+            cwd=output.parent,
+            progress=progress,
+        )
         if inventory.stack_exists(target.clients, preview.stack_name):
             # NOTE: moto's stack updates lose resources it cannot update and
             # register broken task definitions, so on the emulator a preview
@@ -175,7 +185,7 @@ def up(
     cdk.run(arguments, root=root, env=target.cdk_environment)
 
     outputs = inventory.stack_outputs(target.clients, preview.stack_name)
-    urls = service_urls(spec, outputs)
+    urls = local.service_urls(spec, outputs)
     template = json.loads(
         (output / f"{preview.stack_name}.template.json").read_text(encoding="utf-8")
     )
@@ -184,15 +194,6 @@ def up(
         urls=urls,
         estimate=cost.estimate({preview.stack_name: template}, region=target.region),
     )
-
-
-def service_urls(spec: Spec, outputs: dict[str, str]) -> dict[str, str]:
-    """Each service's URL among a preview stack's outputs."""
-    return {
-        name: outputs[key]
-        for name in spec.services
-        if (key := url_output_key(name)) in outputs
-    }
 
 
 def down(*, target: Target, app: str, env_name: str, name: str) -> Teardown:
@@ -317,24 +318,6 @@ def _context(spec_path: Path, preview: Preview) -> Iterator[str]:
         yield from ("-c", f"pr={preview.pull_request}")
     if preview.image_tag is not None:
         yield from ("-c", f"image-tag={preview.image_tag}")
-
-
-def _bootstrap_emulator(
-    target: Target, root: Path, cwd: Path, progress: Progress
-) -> None:
-    if inventory.stack_exists(target.clients, local.BOOTSTRAP_STACK):
-        return
-    where = f"aws://{emulator.ACCOUNT}/{emulator.REGION}"
-    progress(f"bootstrapping {where}")
-    cwd.mkdir(parents=True, exist_ok=True)
-    # Run outside the project so the CLI bootstraps without synthesizing the app.
-    cdk.run(
-        ["bootstrap", where],
-        root=root,
-        env=target.cdk_environment,
-        cwd=cwd,
-        capture=True,
-    )
 
 
 def _waiter_config(target: Target) -> dict[str, int]:

@@ -395,6 +395,19 @@ def references(value: str) -> list[tuple[str, str]]:
     return found
 
 
+def task_references(service: Service) -> set[tuple[str, str]]:
+    """Every `${service.attr}` in the environment of any container of the task."""
+    environments = [service.environment] + [
+        container.environment for container in service.containers.values()
+    ]
+    return {
+        found
+        for environment in environments
+        for value in environment.values()
+        for found in references(value)
+    }
+
+
 def container_names(name: str, service: Service) -> list[str]:
     """Every container in a service's task; the main one is named after the service."""
     return [name, *service.containers]
@@ -743,10 +756,7 @@ def _check_dependency_addresses(
     """A service that waits for another must be told where that other one is."""
     referenced = {
         target
-        for environment in [service.environment]
-        + [container.environment for container in service.containers.values()]
-        for value in environment.values()
-        for target, attr in references(value)
+        for target, attr in task_references(service)
         if attr in REFERENCE_ATTRIBUTES
     }
     problems = []

@@ -10,7 +10,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from slipway.naming import pascal_case, url_output_key
-from slipway.spec import REFERENCE, Deployment, references
+from slipway.spec import REFERENCE, Deployment, task_references
 from stacks.network import NetworkStack
 from stacks.web_service import (
     HTTP_PORT,
@@ -185,14 +185,9 @@ def _internal_calls(deployment: Deployment) -> set[tuple[str, str]]:
     """(caller, callee) for each `${callee.internal_url}` in a caller's task."""
     calls = set()
     for name, service in deployment.services.items():
-        environments = [service.spec.environment] + [
-            container.environment for container in service.spec.containers.values()
-        ]
-        for environment in environments:
-            for value in environment.values():
-                calls |= {
-                    (name, target)
-                    for target, attr in references(value)
-                    if attr == "internal_url"
-                }
+        calls |= {
+            (name, target)
+            for target, attr in task_references(service.spec)
+            if attr == "internal_url"
+        }
     return calls

@@ -64,12 +64,51 @@ def emulator_state(tmp_path_factory):
     emulator.stop(folder)
 
 
+@pytest.fixture(scope="module")
+def deployed(state):
+    """The shipped spec's `local` environment, deployed to the module's emulator."""
+    from slipway import local
+    from slipway.spec import load_spec
+
+    spec, path = load_spec(REPO / "deploy.yaml")
+    return local.up(
+        root=REPO,
+        state=state,
+        spec=spec,
+        spec_path=path.resolve(),
+        env_name="local",
+        port=free_port(),
+    )
+
+
 def make_build_contexts(folder: Path) -> Path:
     """Give `folder` the build contexts BASE_SPEC names, each with a Dockerfile."""
     for name in ("backend", "frontend"):
         (folder / name).mkdir(exist_ok=True)
         (folder / name / "Dockerfile").write_text("FROM scratch AS runtime\n")
     return folder
+
+
+def synth_environments(
+    tmp_path_factory, spec: dict, envs: tuple[str, ...], stack: str = "services"
+) -> dict[str, Template]:
+    """`spec` in a project of its own, synthesized for each of `envs`: the template
+    of one of its stacks, by environment."""
+    folder = make_build_contexts(tmp_path_factory.mktemp("project"))
+    path = write_spec(folder, spec)
+    return {
+        env: synth(path, env, tmp_path_factory.mktemp(env))[
+            f"{spec['app']}-{env}-{stack}"
+        ]
+        for env in envs
+    }
+
+
+def only_logical_id(template: Template, kind: str, properties: dict) -> str:
+    """The logical ID of the one resource of `kind` with `properties`."""
+    found = template.find_resources(kind, {"Properties": properties})
+    assert len(found) == 1, f"expected one {kind} with {properties}, found {found}"
+    return next(iter(found))
 
 
 def free_port() -> int:

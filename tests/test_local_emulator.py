@@ -6,25 +6,12 @@ import pytest
 
 from slipway import emulator, inventory, local
 from slipway.spec import load_spec
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def spec():
     return load_spec(REPO / "deploy.yaml")
-
-
-@pytest.fixture(scope="module")
-def deployed(state, spec):
-    loaded, path = spec
-    return local.up(
-        root=REPO,
-        state=state,
-        spec=loaded,
-        spec_path=path.resolve(),
-        env_name="local",
-        port=free_port(),
-    )
 
 
 @pytest.fixture(scope="module")

@@ -5,25 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from slipway import local
 from slipway.review.report import review
-from slipway.spec import load_spec
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO
 
 NEW_TAG = "slipway/frontend:next"
-
-
-@pytest.fixture(scope="module")
-def deployed(state):
-    spec, path = load_spec(REPO / "deploy.yaml")
-    return local.up(
-        root=REPO,
-        state=state,
-        spec=spec,
-        spec_path=path.resolve(),
-        env_name="local",
-        port=free_port(),
-    )
 
 
 @pytest.fixture(scope="module")

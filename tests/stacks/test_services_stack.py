@@ -7,7 +7,11 @@ import copy
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import BASE_SPEC, make_build_contexts, synth, write_spec
+from tests.conftest import (
+    BASE_SPEC,
+    only_logical_id,
+    synth_environments,
+)
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 
@@ -61,13 +65,7 @@ RICH_SPEC["services"]["worker"] = {
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict[str, dict[str, Template]]:
     """The rich spec synthesized for dev and prod, once for the module."""
-    folder = tmp_path_factory.mktemp("project")
-    make_build_contexts(folder)
-    path = write_spec(folder, RICH_SPEC)
-    return {
-        env: synth(path, env, tmp_path_factory.mktemp(env))[f"shop-{env}-services"]
-        for env in ("dev", "prod")
-    }
+    return synth_environments(tmp_path_factory, RICH_SPEC, ("dev", "prod"))
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +78,8 @@ def prod(templates) -> Template:
     return templates["prod"]
 
 
-def _logical_id(template: Template, kind: str, properties: dict) -> str:
-    found = template.find_resources(kind, {"Properties": properties})
-    assert len(found) == 1, f"expected one {kind} with {properties}, found {found}"
-    return next(iter(found))
-
-
 def _service_id(template: Template, container: str) -> str:
-    task = _logical_id(
+    task = only_logical_id(
         template,
         "AWS::ECS::TaskDefinition",
         {
@@ -96,12 +88,14 @@ def _service_id(template: Template, container: str) -> str:
             )
         },
     )
-    return _logical_id(template, "AWS::ECS::Service", {"TaskDefinition": {"Ref": task}})
+    return only_logical_id(
+        template, "AWS::ECS::Service", {"TaskDefinition": {"Ref": task}}
+    )
 
 
 def _load_balancer_id(template: Template, port: int) -> str:
     """The load balancer whose target group forwards to `port`."""
-    group = _logical_id(
+    group = only_logical_id(
         template, "AWS::ElasticLoadBalancingV2::TargetGroup", {"Port": port}
     )
     listeners = template.find_resources(
@@ -119,7 +113,7 @@ def _load_balancer_id(template: Template, port: int) -> str:
 
 
 def test_both_task_definitions_share_one_task_role(dev):
-    role = _logical_id(
+    role = only_logical_id(
         dev, "AWS::IAM::Role", {"Description": Match.string_like_regexp("^Shared")}
     )
 
@@ -136,7 +130,7 @@ def test_both_task_definitions_share_one_task_role(dev):
 
 
 def test_a_service_that_opts_out_gets_a_task_role_of_its_own(dev):
-    own = _logical_id(
+    own = only_logical_id(
         dev, "AWS::IAM::Role", {"Description": "Task role of worker alone"}
     )
 
@@ -191,7 +185,9 @@ def test_each_service_has_its_own_load_balancer_and_ecs_service(dev):
 def test_the_http_listener_on_80_forwards_to_a_target_group_on_the_container_port(
     dev, port
 ):
-    group = _logical_id(dev, "AWS::ElasticLoadBalancingV2::TargetGroup", {"Port": port})
+    group = only_logical_id(
+        dev, "AWS::ElasticLoadBalancingV2::TargetGroup", {"Port": port}
+    )
 
     dev.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
@@ -254,7 +250,7 @@ def test_with_a_certificate_https_listens_on_443_and_80_redirects(prod):
 
 
 def test_all_load_balancers_use_one_shared_security_group(dev):
-    shared = _logical_id(
+    shared = only_logical_id(
         dev,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": "Shared by the load balancers of every service"},
@@ -277,7 +273,7 @@ def test_the_shared_group_admits_exactly_the_allowed_cidrs_on_listener_ports(
     templates, env, cidrs, ports
 ):
     template = templates[env]
-    shared = _logical_id(
+    shared = only_logical_id(
         template,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": "Shared by the load balancers of every service"},
@@ -293,7 +289,7 @@ def test_the_shared_group_admits_exactly_the_allowed_cidrs_on_listener_ports(
 
 
 def _task_group(template: Template, service: str) -> dict:
-    group = _logical_id(
+    group = only_logical_id(
         template,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": Match.string_like_regexp(f"^{service} tasks")},
@@ -308,7 +304,7 @@ def _task_group(template: Template, service: str) -> dict:
 def test_a_service_admits_its_load_balancers_and_internal_callers_on_its_port(
     dev, container, port, callers
 ):
-    shared = _logical_id(
+    shared = only_logical_id(
         dev,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": "Shared by the load balancers of every service"},
@@ -644,7 +640,7 @@ def test_the_environment_has_one_service_connect_namespace_named_after_it(templa
 def test_each_service_answers_service_connect_by_its_name_on_its_port(
     dev, container, port
 ):
-    namespace = _logical_id(
+    namespace = only_logical_id(
         dev, "AWS::ServiceDiscovery::HttpNamespace", {"Name": "shop-dev"}
     )
 

@@ -7,7 +7,11 @@ import copy
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import BASE_SPEC, make_build_contexts, synth, write_spec
+from tests.conftest import (
+    BASE_SPEC,
+    only_logical_id,
+    synth_environments,
+)
 
 VOLUME_SPEC = copy.deepcopy(BASE_SPEC)
 VOLUME_SPEC["environments"]["prod"] = {"removal_policy": "retain"}
@@ -35,13 +39,7 @@ WRITE = "elasticfilesystem:ClientWrite"
 
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict[str, Template]:
-    folder = tmp_path_factory.mktemp("project")
-    make_build_contexts(folder)
-    path = write_spec(folder, VOLUME_SPEC)
-    return {
-        env: synth(path, env, tmp_path_factory.mktemp(env))[f"shop-{env}-services"]
-        for env in ("dev", "prod")
-    }
+    return synth_environments(tmp_path_factory, VOLUME_SPEC, ("dev", "prod"))
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +47,9 @@ def dev(templates) -> Template:
     return templates["dev"]
 
 
-def _logical_id(template: Template, kind: str, properties: dict) -> str:
-    found = template.find_resources(kind, {"Properties": properties})
-    assert len(found) == 1, f"expected one {kind} with {properties}, found {found}"
-    return next(iter(found))
-
-
 def _volume(template: Template, name: str) -> tuple[str, str]:
     """The logical IDs of a volume's file system and access point."""
-    access_point = _logical_id(
+    access_point = only_logical_id(
         template, "AWS::EFS::AccessPoint", {"RootDirectory": {"Path": f"/{name}"}}
     )
     resource = template.find_resources("AWS::EFS::AccessPoint")[access_point]
@@ -65,7 +57,7 @@ def _volume(template: Template, name: str) -> tuple[str, str]:
 
 
 def _group_id(template: Template, description: str) -> dict:
-    group = _logical_id(
+    group = only_logical_id(
         template,
         "AWS::EC2::SecurityGroup",
         {"GroupDescription": Match.string_like_regexp(description)},
@@ -201,7 +193,7 @@ def test_the_task_role_may_mount_a_file_system_only_through_its_access_point(
     dev, service, volume, actions
 ):
     file_system, access_point = _volume(dev, volume)
-    role = _logical_id(
+    role = only_logical_id(
         dev, "AWS::IAM::Role", {"Description": Match.string_like_regexp("^Shared")}
     )
 
@@ -253,7 +245,7 @@ def test_no_other_policy_grants_access_to_a_file_system(dev):
 
 def test_the_file_system_admits_only_the_task_role_and_only_over_tls(dev):
     file_system, _ = _volume(dev, "data")
-    role = _logical_id(
+    role = only_logical_id(
         dev, "AWS::IAM::Role", {"Description": Match.string_like_regexp("^Shared")}
     )
 
@@ -332,7 +324,7 @@ def test_file_systems_are_kept_or_removed_as_the_environment_says(
 
 def test_a_service_starts_only_once_its_role_may_mount_its_volumes(dev):
     policies = [
-        _logical_id(
+        only_logical_id(
             dev,
             "AWS::IAM::Policy",
             {
